@@ -1,0 +1,163 @@
+"""The validated domain types of the catalogue, built from the raw records of ``hub.py``.
+
+Every value keeps the ``SourceRef`` (file and line) it was read from, so that any later
+problem can be reported against the page a person edits.  Nothing here touches files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ldt_catalog.errors import Diagnostic, SourceRef
+
+BlockKind = Literal["paragraph", "bullet"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph or one bullet, as markdown exactly as written (trailing spaces dropped).
+
+    A paragraph spread over several source lines keeps its line breaks (``\\n``).  A bullet's
+    text excludes its ``- `` marker; nested bullets stay inside their parent's text.
+    """
+
+    kind: BlockKind
+    markdown: str
+    ref: SourceRef
+
+
+@dataclass(frozen=True)
+class Section:
+    """A labelled section of an initiative (``**Short Description:**`` and what follows)."""
+
+    label: str
+    blocks: tuple[Block, ...]
+    ref: SourceRef
+
+    @property
+    def bullets(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "bullet")
+
+    @property
+    def paragraphs(self) -> tuple[Block, ...]:
+        return tuple(b for b in self.blocks if b.kind == "paragraph")
+
+    @property
+    def markdown(self) -> str:
+        """The section body as markdown: paragraphs apart, consecutive bullets together."""
+        return blocks_to_markdown(self.blocks)
+
+
+def blocks_to_markdown(blocks: tuple[Block, ...]) -> str:
+    parts: list[str] = []
+    previous: BlockKind | None = None
+    for block in blocks:
+        if block.kind == "bullet":
+            text = "- " + block.markdown.replace("\n", "\n  ")
+            separator = "\n" if previous == "bullet" else "\n\n"
+        else:
+            text = block.markdown
+            separator = "\n\n"
+        parts.append(text if not parts else separator + text)
+        previous = block.kind
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link as written on the page: ``[title](url)``, ``<url>`` or a bare URL."""
+
+    url: str
+    title: str | None
+    ref: SourceRef
+
+
+@dataclass(frozen=True)
+class Image:
+    """A logo: ``![alt](url){ width="130" ... }``; ``attributes`` is the ``{...}`` text if any."""
+
+    url: str
+    alt: str
+    attributes: str | None
+    ref: SourceRef
+
+
+ContactKind = Literal["person", "organization", "generic"]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """One contact point: an e-mail, a contact page, or a named person with role and organisation.
+
+    ``label`` is the lead-in or link text the page gives it (``General contact``, ``DUET Contact
+    Page``).  At least one of ``email``, ``url`` or ``name`` is set.
+    """
+
+    ref: SourceRef
+    kind: ContactKind = "generic"
+    email: str | None = None
+    url: str | None = None
+    name: str | None = None
+    role: str | None = None
+    organization: str | None = None
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    """A knowledge-hub page: ``name`` is its file name, ``path`` the path as the user gave it."""
+
+    name: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """One ``## `` section of a hub page."""
+
+    slug: str
+    name: str
+    full_title: str | None
+    acronym: str | None
+    ref: SourceRef
+    page: Page
+    content_sha256: str
+    cluster_slug: str
+    description: Section | None = None
+    key_role: Section | None = None
+    relevance: Section | None = None
+    assets: tuple[Link, ...] = ()
+    webpages: tuple[Link, ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    logo: Image | None = None
+    other_sections: tuple[Section, ...] = ()
+    mentions: tuple[str, ...] = ()
+    """Slugs of other initiatives of the catalogue that this one names, sorted."""
+    field_refs: dict[str, SourceRef] = field(default_factory=dict, compare=False)
+    """Line of every imported field by name (``name``, ``description``, ``webpages`` ...)."""
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A thematic cluster: one hub page, its title and intro paragraphs."""
+
+    slug: str
+    name: str
+    title_from_file: bool
+    description: tuple[Block, ...]
+    ref: SourceRef
+    page: Page
+    content_sha256: str
+
+    @property
+    def description_markdown(self) -> str:
+        return blocks_to_markdown(self.description)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    clusters: tuple[Cluster, ...]
+    initiatives: tuple[Initiative, ...]
+    warnings: tuple[Diagnostic, ...] = ()
