@@ -19,12 +19,14 @@ class Block:
     """A paragraph or one bullet, as markdown exactly as written (trailing spaces dropped).
 
     A paragraph spread over several source lines keeps its line breaks (``\\n``).  A bullet's
-    text excludes its ``- `` marker; nested bullets stay inside their parent's text.
+    text excludes its ``- `` marker; nested bullets stay inside their parent's text.  ``marker``
+    is ``-`` for every unordered bullet (``*``, ``+`` too) and the number of an ordered one (``1.``).
     """
 
     kind: BlockKind
     markdown: str
     ref: SourceRef
+    marker: str = "-"
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ def blocks_to_markdown(blocks: tuple[Block, ...]) -> str:
     previous: BlockKind | None = None
     for block in blocks:
         if block.kind == "bullet":
-            text = "- " + block.markdown.replace("\n", "\n  ")
+            indent = "\n" + " " * (len(block.marker) + 1)
+            text = f"{block.marker} " + block.markdown.replace("\n", indent).replace(indent + "\n", "\n\n")
             separator = "\n" if previous == "bullet" else "\n\n"
         else:
             text = block.markdown

@@ -1,0 +1,3 @@
+from ldt_catalog.cli import run
+
+run()

@@ -1,0 +1,197 @@
+"""The build: pages → catalogue → entities → checks → output files, all or nothing.
+
+Everything is produced and checked in memory first; files are written to a fresh directory beside
+the target and swapped in only when every file is complete, so a failed build leaves an existing
+output directory exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ldt_catalog import hub, rdf
+from ldt_catalog.entities import Entity, catalog_entities, catalog_view, cluster_id, initiative_id
+from ldt_catalog.errors import Diagnostic, Severity, SourceRef, ValidationFailed
+from ldt_catalog.model import Catalog, build_catalog
+from ldt_catalog.validate import shacl_problems, shapes_graph, validate_entities
+
+ENTITIES_JSONLD = "entities.jsonld"
+ENTITIES_TTL = "entities.ttl"
+CATALOG_JSONLD = "catalog.jsonld"
+CATALOG_TTL = "catalog.ttl"
+REPORT_JSON = "report.json"
+
+
+def load_catalog(paths: Sequence[Path]) -> Catalog:
+    """Read every page under ``paths`` and build the catalogue (``CatalogError`` lists all problems)."""
+    pages = [hub.read_page(path, display_path=_display(path)) for path in hub.find_pages(paths)]
+    return build_catalog(pages)
+
+
+def _display(path: Path) -> str:
+    """The path as a person would type it: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def source_index(catalog: Catalog) -> dict[str, SourceRef]:
+    """Entity id → the page line it comes from, to point every later problem at the source."""
+    index = {cluster_id(c.slug): c.ref for c in catalog.clusters}
+    index.update({initiative_id(i.slug): i.ref for i in catalog.initiatives})
+    return index
+
+
+@dataclass
+class Checked:
+    """A catalogue with its entities and views, and every problem the checks found."""
+
+    catalog: Catalog
+    entities: list[Entity]
+    view: dict[str, Any]
+    problems: list[Diagnostic] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [*self.catalog.warnings, *(p for p in self.problems if p.severity is Severity.WARNING)]
+
+
+def check_catalog(catalog: Catalog, shacl: bool = True) -> Checked:
+    """Produce entities and views, then run JSON Schema and (optionally) SHACL on them."""
+    entities = list(catalog_entities(catalog))
+    view = catalog_view(catalog)
+    index = source_index(catalog)
+    checked = Checked(catalog, entities, view)
+
+    def locate_entity(entity: Mapping[str, Any]) -> str | None:
+        ref = index.get(str(entity.get("id")))
+        return str(ref) if ref else None
+
+    checked.problems.extend(validate_entities(entities, locate_entity))
+    checked.checks.append("json-schema")
+    if shacl:
+
+        def locate_node(node: Any) -> str | None:
+            ref = index.get(str(node))
+            return str(ref) if ref else None
+
+        view_graph = rdf.to_graph(rdf.document_subjects(view))
+        checked.problems.extend(shacl_problems(view_graph, shapes_graph("catalog.shacl.ttl"), locate_node))
+        entity_graph = rdf.to_graph(rdf.entity_subjects(entities))
+        checked.problems.extend(shacl_problems(entity_graph, shapes_graph("entities.shacl.ttl"), locate_node))
+        checked.checks.append("shacl")
+    return checked
+
+
+def raise_for_errors(checked: Checked) -> None:
+    if checked.errors:
+        raise ValidationFailed(checked.errors)
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+Writer = Callable[[IO[str]], None]
+
+
+def write_entities_jsonld(entities: Iterable[Entity], out: IO[str]) -> None:
+    """A JSON array, one entity per line: valid JSON, and diffs show one line per entity."""
+    out.write("[")
+    for index, entity in enumerate(entities):
+        out.write("\n" if index == 0 else ",\n")
+        out.write(json.dumps(entity, ensure_ascii=False, separators=(",", ":")))
+    out.write("\n]\n")
+
+
+def output_writers(checked: Checked, extra: Mapping[str, Writer] | None = None) -> dict[str, Writer]:
+    """File name → a function that writes it; the standard outputs plus any extra ones."""
+    entities, view = checked.entities, checked.view
+    writers: dict[str, Writer] = {
+        ENTITIES_JSONLD: lambda out: write_entities_jsonld(entities, out),
+        ENTITIES_TTL: lambda out: rdf.write_turtle(rdf.entity_subjects(entities), out),
+        CATALOG_JSONLD: lambda out: _write_json(view, out),
+        CATALOG_TTL: lambda out: rdf.write_turtle(rdf.document_subjects(view), out),
+        REPORT_JSON: lambda out: _write_json(build_report(checked), out),
+    }
+    writers.update(extra or {})
+    return writers
+
+
+def _write_json(document: Any, out: IO[str]) -> None:
+    json.dump(document, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def build_report(checked: Checked) -> dict[str, Any]:
+    catalog = checked.catalog
+    return {
+        "pages": sorted({c.page.path for c in catalog.clusters}),
+        "counts": {
+            "clusters": len(catalog.clusters),
+            "initiatives": len(catalog.initiatives),
+            "entities": len(checked.entities),
+        },
+        "checks": checked.checks,
+        "errors": [str(d) for d in checked.errors],
+        "warnings": [str(d) for d in checked.warnings],
+    }
+
+
+def write_outputs(out_dir: Path, writers: Mapping[str, Writer]) -> list[Path]:
+    """Write every file into a fresh directory, then swap it in place of ``out_dir``.
+
+    If anything fails, the fresh directory is removed and ``out_dir`` is untouched.
+    """
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _staging_dir(out_dir) as staging:
+        for name, write in writers.items():
+            with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
+                write(handle)
+        _swap_in(staging, out_dir)
+    return [out_dir / name for name in writers]
+
+
+@contextmanager
+def _staging_dir(out_dir: Path) -> Iterator[Path]:
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
+    try:
+        yield staging
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``staging``; files in ``out_dir`` that we do not produce are kept."""
+    if not out_dir.exists():
+        os.replace(staging, out_dir)
+        return
+    if not out_dir.is_dir():
+        raise NotADirectoryError(f"{out_dir} exists and is not a directory")
+    backup = out_dir.with_name(f".{out_dir.name}.old")
+    if backup.exists():
+        shutil.rmtree(backup)
+    os.replace(out_dir, backup)
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        os.replace(backup, out_dir)
+        raise
+    for item in backup.iterdir():
+        if not (out_dir / item.name).exists():
+            os.replace(item, out_dir / item.name)
+    shutil.rmtree(backup, ignore_errors=True)

@@ -1,0 +1,115 @@
+"""The Turtle we write is the RDF that pyld's toRdf gives for the JSON-LD beside it, term for term."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pyoxigraph
+import pytest
+from pyld import jsonld
+
+from ldt_catalog import rdf
+from ldt_catalog.context import entity_context, jsonld_options
+from ldt_catalog.entities import catalog_entities, catalog_view
+from tests.factories import make_catalog
+
+
+def canonical(nquads: str) -> list[str]:
+    """RDFC-1.0 canonical quads, sorted: equal lists mean isomorphic graphs with equal terms.
+
+    Literals are compared by their exact lexical form, unlike rdflib's ``isomorphic()``.
+    """
+    dataset = pyoxigraph.Dataset(pyoxigraph.parse(nquads, format=pyoxigraph.RdfFormat.N_QUADS))
+    dataset.canonicalize(pyoxigraph.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted(str(quad) for quad in dataset)
+
+
+def pyld_nquads(document: Any) -> str:
+    return str(jsonld.to_rdf(document, jsonld_options(format="application/n-quads")))
+
+
+def turtle_as_ntriples(turtle: str) -> str:
+    """Parse our Turtle with an independent parser that keeps every lexical form."""
+    triples = pyoxigraph.parse(turtle, format=pyoxigraph.RdfFormat.TURTLE)
+    return pyoxigraph.serialize(triples, format=pyoxigraph.RdfFormat.N_TRIPLES).decode()
+
+
+def assert_same_terms(expected: str, actual: str) -> None:
+    left, right = canonical(expected), canonical(actual)
+    missing = sorted(set(left) - set(right))
+    extra = sorted(set(right) - set(left))
+    assert left == right, "only in pyld:\n" + "\n".join(missing) + "\nonly in ours:\n" + "\n".join(extra)
+
+
+def write(subjects: Any) -> str:
+    buffer = io.StringIO()
+    rdf.write_turtle(subjects, buffer)
+    return buffer.getvalue()
+
+
+def test_entities_turtle_matches_pyld() -> None:
+    entities = list(catalog_entities(make_catalog()))
+    assert_same_terms(pyld_nquads(entities), turtle_as_ntriples(write(rdf.entity_subjects(entities))))
+
+
+def test_catalog_turtle_matches_pyld() -> None:
+    view = catalog_view(make_catalog())
+    assert_same_terms(pyld_nquads(view), turtle_as_ntriples(write(rdf.document_subjects(view))))
+
+
+EDGE_VALUES: list[Any] = [
+    21.123456789012345,
+    -0.0000123,
+    1e22,
+    10**21,
+    7,
+    True,
+    "text with \"quotes\", \\backslashes\\, \t tabs, \n newlines, \u0001 control, \u007f and émoji 🛰",
+    [4.35, 50.85],
+]
+
+
+@pytest.mark.parametrize("value", EDGE_VALUES, ids=[repr(v)[:20] for v in EDGE_VALUES])
+def test_values_survive_exactly(value: Any) -> None:
+    """Doubles keep every digit pyld gives them (rdflib's Turtle writer would round to 7)."""
+    entity = {
+        "id": "urn:ngsi-ld:Thing:x",
+        "type": "Thing",
+        "plain": {"type": "Property", "value": value},
+        "json": {"type": "JsonProperty", "json": {"v": value}},
+        "@context": entity_context(),
+    }
+    expected = pyld_nquads([entity])
+    assert_same_terms(expected, turtle_as_ntriples(write(rdf.entity_subjects([entity]))))
+    assert_same_terms(expected, "".join(rdf.to_ntriples(rdf.entity_subjects([entity]))))
+
+
+def test_geojson_coordinates_are_refused_not_mangled() -> None:
+    """@list containers are outside the writer's subset: it must say so instead of guessing."""
+    entity = {
+        "id": "urn:ngsi-ld:Thing:x",
+        "type": "Thing",
+        "location": {"type": "GeoProperty", "value": {"type": "Point", "coordinates": [4.35, 50.85]}},
+        "@context": entity_context(),
+    }
+    with pytest.raises(rdf.UnsupportedJsonLd):
+        write(rdf.entity_subjects([entity]))
+
+
+def test_changed_value_is_detected() -> None:
+    """The comparison itself must see a changed literal (rdflib's isomorphic() would not always)."""
+    entities = list(catalog_entities(make_catalog()))
+    ours = write(rdf.entity_subjects(entities))
+    tampered = ours.replace('"Alpha"@en', '"Alpha "@en', 1)
+    assert tampered != ours
+    with pytest.raises(AssertionError):
+        assert_same_terms(pyld_nquads(entities), turtle_as_ntriples(tampered))
+
+
+def test_rdflib_graph_has_the_same_triples() -> None:
+    view = catalog_view(make_catalog())
+    graph = rdf.to_graph(rdf.document_subjects(view))
+    assert len(graph) == len(canonical(pyld_nquads(view)))
+    assert json.loads(json.dumps(view)) == view
