@@ -16,7 +16,7 @@ from typing import Any
 from ldt_catalog.errors import ContextError
 
 CONTEXTS_DIR = Path(__file__).resolve().parent.parent / "contexts"
-"""``contexts/`` of the source tree; an installed package carries a copy (see pyproject)."""
+"""``contexts/`` of a source checkout; an installed package carries them as ``ldt_catalog/contexts``."""
 
 CORE_CONTEXT_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.9.jsonld"
 LDT_CONTEXT_URL = "https://w3id.org/ldt-catalog/context.jsonld"
@@ -38,12 +38,11 @@ KNOWN_CONTEXTS: Mapping[str, str] = {
 
 
 def _contexts_dir() -> Path:
-    if CONTEXTS_DIR.is_dir():
-        return CONTEXTS_DIR
-    installed = Path(__file__).resolve().parent / "contexts"
-    if installed.is_dir():
-        return installed
-    raise ContextError(f"contexts directory not found (looked in {CONTEXTS_DIR} and {installed})")
+    # An installed package carries the files inside it; a source checkout has them at the top.
+    for candidate in (Path(__file__).resolve().parent / "contexts", CONTEXTS_DIR):
+        if (candidate / "ldt-context.jsonld").is_file():
+            return candidate
+    raise ContextError(f"the contexts directory is missing (looked in {CONTEXTS_DIR})")
 
 
 def contexts_dir() -> Path:

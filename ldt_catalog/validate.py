@@ -30,9 +30,9 @@ SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
 
 def shapes_dir() -> Path:
-    if SHAPES_DIR.is_dir():
-        return SHAPES_DIR
-    return Path(__file__).resolve().parent / "shapes"
+    # An installed package carries the files inside it; a source checkout has them at the top.
+    installed = Path(__file__).resolve().parent / "shapes"
+    return installed if (installed / "initiative.schema.json").is_file() else SHAPES_DIR
 
 
 def _load_json(name: str) -> dict[str, Any]:

@@ -126,3 +126,25 @@ def test_the_loader_refuses_the_network() -> None:
         local_document_loader("https://example.org/context.jsonld")
     with pytest.raises(jsonld.JsonLdError):
         jsonld.expand({"@context": "https://example.org/c.jsonld", "a": 1}, jsonld_options())
+
+
+def test_every_term_of_our_namespace_is_described_in_the_vocabulary() -> None:
+    import rdflib
+
+    from ldt_catalog.context import CATALOG_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, load_context_document
+
+    vocabulary = rdflib.Graph().parse(contexts_dir() / "ldt-vocab.ttl")
+    used = set()
+    for url in (CATALOG_CONTEXT_URL,):
+        for value in load_context_document(url)["@context"].values():
+            iri = value.get("@id") if isinstance(value, dict) else value
+            if isinstance(iri, str) and iri.startswith("ldt:"):
+                used.add(LDT_NAMESPACE + iri[4:])
+    for value in ldt_term_definitions().values():
+        if isinstance(value, str) and value.startswith("ldt:"):
+            used.add(LDT_NAMESPACE + value[4:])
+    assert used, "expected our contexts to use some ldt: terms"
+    for iri in sorted(used):
+        term = rdflib.URIRef(iri)
+        assert (term, rdflib.RDFS.label, None) in vocabulary, f"{iri} has no rdfs:label"
+        assert (term, rdflib.RDFS.comment, None) in vocabulary, f"{iri} has no rdfs:comment"
