@@ -60,7 +60,7 @@ def _link_json(link: Link) -> dict[str, str]:
 
 def contact_json(contact: Contact) -> dict[str, str]:
     """A contact point as a JSON object with only the fields the page gives."""
-    value = {"kind": contact.kind}
+    value: dict[str, str] = {"kind": contact.kind}
     for key in ("name", "role", "organization", "email", "url", "label"):
         field_value = getattr(contact, key)
         if field_value:

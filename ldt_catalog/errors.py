@@ -12,10 +12,10 @@ Every message names where the problem is (``FILE:LINE`` or an entity id) and the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 

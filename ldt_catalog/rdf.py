@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import IO, Any
 
 from ldt_catalog.context import load_context_document
 from ldt_catalog.errors import LdtCatalogError
@@ -374,14 +374,16 @@ _ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b":
 _STRING_ESCAPES = str.maketrans(
     {**_ECHAR, **{chr(c): f"\\u{c:04X}" for c in range(0x20) if chr(c) not in _ECHAR}, "\x7f": "\\u007F"}
 )
-_IRI_ESCAPES = str.maketrans({c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '} | {chr(c): f"\\u{c:04X}" for c in range(0x21)})
+_IRI_ESCAPES = str.maketrans(
+    {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '} | {chr(c): f"\\u{c:04X}" for c in range(0x21)}
+)
 _LOCAL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
 class TurtleWriter:
     """Writes subjects as Turtle, one block per subject, blank nodes nested as ``[ ... ]``."""
 
-    def __init__(self, out: TextIO, prefixes: dict[str, str] | None = None) -> None:
+    def __init__(self, out: IO[str], prefixes: dict[str, str] | None = None) -> None:
         self._out = out
         self._prefixes = sorted((prefixes or PREFIXES).items(), key=lambda p: -len(p[1]))
         self._iri_cache: dict[str, str] = {}
@@ -434,7 +436,7 @@ class TurtleWriter:
         self._out.write(f"\n{head}\n    {self._pairs(subject.pairs, '    ')} .\n")
 
 
-def write_turtle(subjects: Iterable[Subject], out: TextIO) -> None:
+def write_turtle(subjects: Iterable[Subject], out: IO[str]) -> None:
     writer = TurtleWriter(out)
     for subject in subjects:
         writer.write(subject)

@@ -87,7 +87,7 @@ def validate_entity(entity: Mapping[str, Any], where: str | None = None) -> list
     entity_type = entity.get("type")
     if entity_type not in SCHEMA_FILES:
         return [Diagnostic(location, f"{entity_id}: unknown entity type {entity_type!r}")]
-    problems = []
+    problems: list[Diagnostic] = []
     for error in sorted(entity_validator(str(entity_type)).iter_errors(entity), key=lambda e: e.path):
         leaves = list(_leaf_errors(error)) if error.validator in ("anyOf", "oneOf") else [error]
         problems.extend(Diagnostic(location, describe_schema_error(entity_id, leaf)) for leaf in leaves)
@@ -106,7 +106,9 @@ def validate_entities(
         problems.extend(validate_entity(entity, where))
         entity_id = str(entity.get("id"))
         if entity_id in seen:
-            problems.append(Diagnostic(where or entity_id, f"duplicate entity id {entity_id} (also at {seen[entity_id]})"))
+            problems.append(
+                Diagnostic(where or entity_id, f"duplicate entity id {entity_id} (also at {seen[entity_id]})")
+            )
         seen[entity_id] = where or entity_id
     return problems
 

@@ -23,15 +23,20 @@ pytest_plugins = [
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ldt-catalog live lane")
-    group.addoption("--broker-url", default=None, help="URL of a real NGSI-LD broker for the live tests (-m live)")
+    group.addoption(
+        "--broker-url", default=None, help="URL of a real NGSI-LD broker for the live tests (-m live)"
+    )
     group.addoption(
         "--flavour",
         default="generic",
         choices=["orion-ld", "scorpio", "stellio", "generic"],
         help="which broker --broker-url points at (sets the publish defaults)",
     )
-    group.addoption("--context-base-url", default=None,
-                    help="URL at which the broker can fetch our contexts (link mode), if not inline")
+    group.addoption(
+        "--context-base-url",
+        default=None,
+        help="URL at which the broker can fetch our contexts (link mode), if not inline",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

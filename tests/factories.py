@@ -23,7 +23,7 @@ def make_cluster(slug: str = "crafted-cluster") -> Cluster:
         slug=slug,
         name="Crafted Cluster (tests)",
         title_from_file=False,
-        description=(Block("paragraph", "Intro with **bold**, (parentheses) and \"quotes\" = ok;", _ref(3)),),
+        description=(Block("paragraph", 'Intro with **bold**, (parentheses) and "quotes" = ok;', _ref(3)),),
         ref=_ref(1),
         page=PAGE,
         content_sha256=_sha(slug),
@@ -34,7 +34,11 @@ def make_initiative(slug: str, name: str, line: int, mentions: tuple[str, ...] =
     description = Section(
         "Short Description",
         (
-            Block("paragraph", f"{name} (the \"{name}\" initiative) uses <NGSI-LD>; a=b.\nSecond line.", _ref(line + 3)),
+            Block(
+                "paragraph",
+                f'{name} (the "{name}" initiative) uses <NGSI-LD>; a=b.\nSecond line.',
+                _ref(line + 3),
+            ),
             Block("paragraph", "Ünïcödé — em dash and ‘curly’ quotes.", _ref(line + 5)),
         ),
         _ref(line + 2),
@@ -68,13 +72,27 @@ def make_initiative(slug: str, name: str, line: int, mentions: tuple[str, ...] =
         assets=(Link("https://example.org/assets?x=1", "Assets (all)", _ref(line + 15)),),
         webpages=(Link(f"https://{slug}.example.org/", None, _ref(line + 17)),),
         contacts=(
-            Contact(_ref(line + 19), kind="generic", email=f"contact@{slug}.example.org", label="General contact"),
-            Contact(_ref(line + 20), kind="person", name="Jane O'Doe", role="Coordinator", organization="ACME (EU)",
-                    email="jane@acme.example.org"),
+            Contact(
+                _ref(line + 19), kind="generic", email=f"contact@{slug}.example.org", label="General contact"
+            ),
+            Contact(
+                _ref(line + 20),
+                kind="person",
+                name="Jane O'Doe",
+                role="Coordinator",
+                organization="ACME (EU)",
+                email="jane@acme.example.org",
+            ),
             Contact(_ref(line + 21), kind="generic", url="https://example.org/contact", label="Contact page"),
         ),
         logo=Image("../assets/logo.png", f"{name} Logo", '{ width="130" }', _ref(line + 1)),
-        other_sections=(Section("Funding", (Block("paragraph", "Horizon Europe (grant 123).", _ref(line + 23)),), _ref(line + 22)),),
+        other_sections=(
+            Section(
+                "Funding",
+                (Block("paragraph", "Horizon Europe (grant 123).", _ref(line + 23)),),
+                _ref(line + 22),
+            ),
+        ),
         mentions=mentions,
         field_refs={"name": _ref(line), "description": _ref(line + 2)},
     )

@@ -57,13 +57,19 @@ def test_every_entity_attribute_expands_to_the_intended_iri() -> None:
 
 def test_entity_types_expand_to_the_intended_classes() -> None:
     for term, iri in ENTITY_TYPES.items():
-        expanded = jsonld.expand({"@context": entity_context(), "id": "urn:x:1", "type": term}, jsonld_options())
+        expanded = jsonld.expand(
+            {"@context": entity_context(), "id": "urn:x:1", "type": term}, jsonld_options()
+        )
         assert expanded[0]["@type"] == [iri]
 
 
 def test_the_attributes_we_emit_are_exactly_the_table() -> None:
     """A new attribute must be added to the table above, with the IRI it is meant to have."""
-    emitted = {key for entity in catalog_entities(make_catalog()) for key in entity} - {"id", "type", "@context"}
+    emitted = {key for entity in catalog_entities(make_catalog()) for key in entity} - {
+        "id",
+        "type",
+        "@context",
+    }
     assert emitted <= set(ENTITY_ATTRIBUTES), emitted - set(ENTITY_ATTRIBUTES)
     iris = set()
     for entity in catalog_entities(make_catalog()):

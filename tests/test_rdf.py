@@ -66,7 +66,7 @@ EDGE_VALUES: list[Any] = [
     10**21,
     7,
     True,
-    "text with \"quotes\", \\backslashes\\, \t tabs, \n newlines, \u0001 control, \u007f and émoji 🛰",
+    'text with "quotes", \\backslashes\\, \t tabs, \n newlines, \u0001 control, \u007f and émoji 🛰',
     [4.35, 50.85],
 ]
 

@@ -121,7 +121,9 @@ ALPHA = rdflib.URIRef("urn:ngsi-ld:Initiative:alpha")
 def test_shacl_rejects_an_initiative_without_webpage() -> None:
     graph = view_graph()
     graph.remove((ALPHA, SCHEMA_ORG.url, None))
-    problems = shacl_problems(graph, shapes_graph("catalog.shacl.ttl"), lambda n: "page.md:10" if n == ALPHA else None)
+    problems = shacl_problems(
+        graph, shapes_graph("catalog.shacl.ttl"), lambda n: "page.md:10" if n == ALPHA else None
+    )
     assert [str(p) for p in problems] == [
         "page.md:10: urn:ngsi-ld:Initiative:alpha: url: an initiative has at least one http(s) webpage"
     ]
@@ -129,8 +131,11 @@ def test_shacl_rejects_an_initiative_without_webpage() -> None:
 
 def test_shacl_rejects_a_malformed_email_and_names_its_owner() -> None:
     graph = view_graph()
-    contact = next(o for o in graph.objects(ALPHA, rdflib.URIRef("http://www.w3.org/ns/dcat#contactPoint"))
-                   if (o, VCARD.hasEmail, None) in graph)
+    contact = next(
+        o
+        for o in graph.objects(ALPHA, rdflib.URIRef("http://www.w3.org/ns/dcat#contactPoint"))
+        if (o, VCARD.hasEmail, None) in graph
+    )
     graph.set((contact, VCARD.hasEmail, rdflib.URIRef("mailto:broken")))
     problems = shacl_problems(graph, shapes_graph("catalog.shacl.ttl"))
     assert len(problems) == 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from ldt_catalog import __version__
 from ldt_catalog.errors import ContextError, LdtCatalogError, ReportedError
@@ -50,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _optional_commands() -> list[object]:
+def _optional_commands() -> list[ModuleType]:
     """Command modules beyond build/validate, in the order ``--help`` lists them."""
     import importlib
 

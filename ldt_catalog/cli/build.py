@@ -26,8 +26,13 @@ def register(subparsers: Any) -> None:
         ),
     )
     _add_inputs(build)
-    build.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="DIR",
-                       help=f"output directory (default: {DEFAULT_OUT}/)")
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        metavar="DIR",
+        help=f"output directory (default: {DEFAULT_OUT}/)",
+    )
     build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
     build.set_defaults(handler=run_build)
 
@@ -41,8 +46,13 @@ def register(subparsers: Any) -> None:
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                        help=f"pages or directories of pages (default: {DEFAULT_SEED}/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help=f"pages or directories of pages (default: {DEFAULT_SEED}/)",
+    )
 
 
 def _checked(args: argparse.Namespace) -> pipeline.Checked:
