@@ -14,7 +14,8 @@ What is a label (``label_kind`` has the synonyms):
   current section, so lead-in sentences ending with a colon stay text.
 
 Within a section, text becomes blocks: paragraphs (blank lines apart; a fenced code block is one
-paragraph, kept verbatim) and bullets (``-``, ``*``, ``+``, ``1.``; indented or lazy continuation
+paragraph, kept verbatim; a hard line break, two trailing spaces, ends a paragraph, since
+trailing spaces are not kept) and bullets (``-``, ``*``, ``+``, ``1.``; indented or lazy continuation
 lines and nested bullets stay in their bullet).  ``---``/``***``/``___`` rules, blank lines and
 HTML comments only separate blocks; ``###`` headings are text.  CRLF and a UTF-8 BOM are accepted.
 ``find_pages`` does not descend into sub-directories.
@@ -38,7 +39,8 @@ LABEL_SYNONYMS: dict[LabelKind, str] = {
     "description": r"(short |brief )?(description|summary|overview)|about( the (initiative|project))?",
     "key_role": r"(key |main )?roles?( in (the )?.*ecosystem| and contribution)|key roles?",
     "relevance": r"relevance( (to|for) .+)?",
-    "assets": r"(key |main )?(assets|resources|outputs|results|tools)( and (assets|resources|outputs|tools))?",
+    "assets": r"(key |main )?(assets|resources|outputs|results|tools)"
+    r"( and (assets|resources|outputs|tools))?",
     "webpages": r"(official |project )?(web ?pages?|web ?sites?|home ?pages?|urls?|links?|reference links?)",
     "contacts": r"(main )?contacts?( points?| persons?| information| info| details)?",
     "logo": r"logo",
@@ -117,6 +119,7 @@ class _Line:
     code: bool  # inside a fenced code block, fences included
     fence_open: bool = False
     fence_close: bool = False
+    hard_break: bool = False  # ended with two spaces: the paragraph shows a line break here
 
     @property
     def blank(self) -> bool:
@@ -136,7 +139,9 @@ _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _BULLET = re.compile(r"( *)([-*+]|\d{1,9}[.)])(?:( +)(.*)|$)")
-_BOLD_LABEL = re.compile(r" {0,3}(?P<d>\*\*|__)(?P<label>[^*_\s][^*]*?)\s*(?::\s*(?P=d)|(?P=d)\s*:)\s*(?P<rest>.*)")
+_BOLD_LABEL = re.compile(
+    r" {0,3}(?P<d>\*\*|__)(?P<label>[^*_\s][^*]*?)\s*(?::\s*(?P=d)|(?P=d)\s*:)\s*(?P<rest>.*)"
+)
 _BOLD_ONLY = re.compile(r" {0,3}(?P<d>\*\*|__)(?P<label>[^*_\s][^*]*?)(?P=d)\s*")
 _PLAIN_LABEL = re.compile(r" {0,3}(?P<label>[A-Za-z][^:*\[\]<>()]{0,60}?)\s*:(?:\s+(?P<rest>.*)|\s*)")
 
@@ -160,7 +165,7 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
             lines.append(_Line(number, text, True, fence_close=close))
             fence = None if close else fence
             continue
-        kept, rest = "", text
+        kept, rest = "", raw.rstrip("\r")
         while rest:
             marker = "-->" if in_comment else "<!--"
             at = rest.find(marker)
@@ -174,7 +179,8 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
             fence, fence_ref = opening.group(1), SourceRef(path, number)
             lines.append(_Line(number, kept.rstrip(), True, fence_open=True))
         else:
-            lines.append(_Line(number, kept.rstrip(), False))
+            hard_break = kept.endswith("  ") and bool(kept.strip())
+            lines.append(_Line(number, kept.rstrip(), False, hard_break=hard_break))
     if fence is not None and fence_ref is not None:
         notes.append(Diagnostic.at(fence_ref, "code fence is never closed: the rest of the page is code",
                                    Severity.WARNING))
@@ -191,7 +197,8 @@ class _Open:
     marker: str = "-"
     column: int = 0  # where a bullet's text starts; deeper lines belong to it
     code: bool = False
-    blank_after: bool = False
+    blank_after: int = 0  # blank lines read since its last line
+    fenced: bool = False  # a bullet inside whose code fence we are
 
 
 @dataclass
@@ -216,8 +223,11 @@ class _Body:
     def _line(self, line: _Line) -> None:
         block = self._open
         if line.code:
-            if block and block.kind == "bullet" and line.indent >= block.column:
-                block.lines.append(line.text[block.column:])  # a code block inside a bullet
+            if block and block.kind == "bullet" and (block.fenced or line.indent >= block.column):
+                # a code block inside a bullet, blank lines and all
+                block.lines += [""] * block.blank_after + [line.text[min(line.indent, block.column):]]
+                block.blank_after = 0
+                block.fenced = line.fence_open or (block.fenced and not line.fence_close)
             else:
                 if line.fence_open:
                     self._flush()
@@ -229,14 +239,14 @@ class _Body:
             return
         if line.blank:
             if block and block.kind == "bullet":
-                block.blank_after = True
+                block.blank_after += 1
             else:
                 self._flush()
             return
         if block and block.blank_after:
             if line.indent >= block.column and not _RULE.match(line.text):
-                block.lines += ["", line.text[block.column:]]
-                block.blank_after = False
+                block.lines += [""] * block.blank_after + [line.text[block.column:]]
+                block.blank_after = 0
                 return
             self._flush()
         if _RULE.match(line.text):
@@ -257,6 +267,8 @@ class _Body:
                                      SourceRef(self.path, line.number))
                 return
         self._text(line.number, line.text)
+        if line.hard_break and self._open and self._open.kind == "paragraph":
+            self._flush()  # trailing spaces are dropped, so a break must become a block boundary
 
     def _text(self, number: int, text: str) -> None:
         block = self._open
@@ -295,6 +307,8 @@ class _Body:
         rest = (m.groupdict().get("rest") or "").strip()
         if rest:
             self._text(line.number, rest)
+            if line.hard_break:
+                self._flush()
         return True
 
     def _add(self, block: RawBlock) -> None:
@@ -340,7 +354,8 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
             notes.append(Diagnostic.at(SourceRef(path, line.number),
                                        'a second "# " title is kept as text', Severity.WARNING))
     intro = _Body(path, labels=False)
-    intro.read([line for i, line in enumerate(lines[:head_end]) if i != title_at])
+    # the title line reads as a blank one: it ends any block before it
+    intro.read([_Line(line.number, "", False) if i == title_at else line for i, line in enumerate(lines[:head_end])])
     initiatives = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
@@ -363,7 +378,10 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
 def read_page(path: Path, display_path: str | None = None) -> RawPage:
     """Read a page file as UTF-8; bad bytes are a ``CatalogError`` naming the file and line."""
     shown = display_path if display_path is not None else str(path)
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise CatalogError([Diagnostic(shown, f"cannot read the page: {e.strerror or e}")]) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

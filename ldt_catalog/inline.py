@@ -5,13 +5,15 @@ Pure and forgiving: this module finds things and says what it could not understa
 
 Headings (``split_heading``), in this order:
 
-1. ``Name – Full title``: split at the first en or em dash with a space (or the heading's end)
-   on both sides; failing that at the first `` - ``.  A hyphen inside a word (``Gaia-X``) or an
-   en dash inside a range (``2021–2027``) never splits.  name = left, full_title = right.
+1. ``Name <dash> Full title``: split at the first en or em dash with a space (or the heading's
+   end) on both sides; failing that at the first `` - ``.  A hyphen inside a word (``Gaia-X``)
+   or an en dash inside a range of years never splits.  name = left, full_title = right.
 2. ``Full Title (ACR)``: a trailing parenthesised word without spaces, at most 15 characters,
    with at least two capitals or digits (``DS4SSCC``, ``FIWARE``) is an acronym:
    name = acronym = ``ACR``, full_title = ``Full Title``.
 3. Otherwise the whole heading is the name.
+
+Bold markers and a trailing attribute list (``{#anchor}``) are markup, not part of any name.
 """
 
 from __future__ import annotations
@@ -34,10 +36,11 @@ _TOKEN = re.compile(
 )
 _TRAILING_PUNCT = ".,;:!?'\"*_"
 # ``[t](url "title")``: the optional title after the URL is not part of the URL.
-_LINK_TARGET = re.compile(r"""\s*<?(?P<url>[^\s<>]*)>?(?:\s+(?:"[^"]*"|'[^']*'))?\s*""")
+_LINK_TARGET = re.compile(r"""\s*<?(?P<url>[^\s<>]*)>?(?:\s+(?:"(?P<t1>[^"]*)"|'(?P<t2>[^']*)'))?\s*""")
 _EMPHASIS = re.compile(r"\*\*|__")
 # What is left of a line once its links are taken out, when it says nothing.
-_NOISE = re.compile(r"[\s\[\]()<>,;:.|*_•·/–—-]+")
+_DASH = "\u2013\u2014"  # en and em dash
+_NOISE = re.compile(rf"[\s\[\]()<>,;:.|*_\u2022\u00b7/{_DASH}-]+")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Token:
     start: int
     end: int
     attributes: str | None = None
+    tooltip: str | None = None  # ``[t](url "tooltip")``
 
     @property
     def email(self) -> str | None:
@@ -73,7 +77,8 @@ def scan(text: str) -> list[Token]:
             target = m.group("lurl")
             parsed = _LINK_TARGET.fullmatch(target)
             url = parsed.group("url") if parsed else target.strip()
-            tokens.append(Token("link", url, m.group("ltitle"), m.start(), m.end()))
+            tooltip = (parsed.group("t1") or parsed.group("t2")) if parsed else None
+            tokens.append(Token("link", url, m.group("ltitle"), m.start(), m.end(), tooltip=tooltip))
         elif m.group("auto") is not None:
             auto = m.group("auto")
             kind: TokenKind = "autolink" if ":" in auto.split("@", 1)[0] or "@" not in auto else "email"
@@ -101,25 +106,24 @@ def leftover(text: str, tokens: list[Token] | None = None) -> str:
 def image_only(text: str) -> Token | None:
     """The image when ``text`` is nothing but one ``![alt](url){ attrs }``."""
     tokens = scan(text)
-    if len(tokens) == 1 and tokens[0].kind == "image" and not text[: tokens[0].start].strip():
-        if not text[tokens[0].end :].strip():
-            return tokens[0]
+    if len(tokens) == 1 and tokens[0].kind == "image" and not leftover(text, tokens):
+        return tokens[0]
     return None
 
 
 def lead_label(text: str, first_token: Token | None) -> tuple[str | None, int]:
     """``Project website: https://…`` → (``Project website``, index after the colon)."""
     head = text[: first_token.start] if first_token else text
-    colon = head.rfind(":")
-    if colon < 0 or head[colon + 1 :].strip():
+    stripped = head.rstrip().rstrip("*_").rstrip()  # ``**General contact:** x@y.eu``
+    if not stripped.endswith(":"):
         return None, 0
-    label = _clean(head[:colon])
-    return (label or None), colon + 1
+    label = _clean(stripped[:-1])
+    return (label or None), len(head)
 
 
 def _clean(text: str) -> str:
     text = _EMPHASIS.sub("", text)
-    return text.strip(" \t-–—•*_:.,;|[]")
+    return text.strip(f" \t-{_DASH}\u2022*_:.,;|[]")
 
 
 @dataclass(frozen=True)
@@ -139,8 +143,10 @@ class ContactParts:
 
 
 # Separators between the name, role and organisation of a person line.
-_PERSON_SEPARATORS = re.compile(r"\x00|\s[-–—]\s|[–—]|[,;|()]")
+_PERSON_SEPARATORS = re.compile(rf"\x00|\s-\s|[{_DASH}]|[,;|()]")
 _BOLD_START = re.compile(r"\s*(\*\*|__)[^*_]+?\1")
+# A person's name when not in bold: two to five capitalised words (particles like "van" allowed).
+_NAME = re.compile(r"[A-Z][\w'.-]*(?: (?:[A-Z][\w'.-]*|van|von|de|der|da|di|del|la|le)){1,4}")
 
 
 def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]:
@@ -148,8 +154,8 @@ def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]
 
     Forms: ``General contact: x@y.eu`` (label + e-mail), ``[Contact page](url)`` (link text as
     label), a bare URL or ``<mailto:…>``, and a person ``**Jane Doe**, Role — Organisation —
-    jane@acme.eu``: a bold name, or at least two text parts, make a person whose first parts are
-    name, role and organisation (the rest joins the organisation).
+    jane@acme.eu``: a bold name, or a capitalised two-to-five-word name followed by other parts,
+    make a person whose parts are name, role and organisation (the rest joins the organisation).
     """
     tokens = [t for t in scan(text) if t.kind != "image"]
     label, body_start = lead_label(text, tokens[0] if tokens else None)
@@ -163,14 +169,16 @@ def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]
     parts = [p for p in (_clean(x) for x in _PERSON_SEPARATORS.split("".join(masked))) if p]
     rest = ""
     person: ContactParts | None = None
-    if parts and (_BOLD_START.match(body) or len(parts) >= 2):
+    if parts and (_BOLD_START.match(body) or (len(parts) >= 2 and _NAME.fullmatch(parts[0]))):
         organization = ", ".join(parts[2:]) or None
         role = parts[1] if len(parts) > 1 else None
         person = ContactParts(name=parts[0], role=role, organization=organization, label=label)
-    elif parts and label is None and tokens:
+    elif len(parts) == 1 and label is None and tokens:
         label = parts[0]
     elif parts:
         rest = " ".join(parts)
+    if label and tokens and person is None and all(_title(t) for t in tokens):
+        rest, label = " ".join(filter(None, (label, rest))), None  # every link has its own label
     contacts: list[ContactParts] = []
     emails_urls = list(tokens)
     if person is not None:
@@ -188,13 +196,18 @@ def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]
         )
         emails_urls = [t for t in emails_urls if t is not email and t is not url]
     for token in emails_urls:
-        shown = token.email or token.url
-        title = token.title if token.title and token.title.strip() not in (shown, token.url) else None
+        title = _title(token)
         if token.email:
             contacts.append(ContactParts(email=token.email, label=title or label))
         else:
             contacts.append(ContactParts(url=token.url, label=title or label))
     return contacts, tokens, rest
+
+
+def _title(token: Token) -> str | None:
+    """A link's text when it says more than the address (``[x@y.eu](mailto:x@y.eu)`` does not)."""
+    title = (token.title or "").strip()
+    return title if title and title not in (token.email, token.url) else None
 
 
 @dataclass(frozen=True)
@@ -204,13 +217,14 @@ class HeadingParts:
     acronym: str | None
 
 
-_DASHES = (re.compile(r"\s[–—]\s"), re.compile(r"\s-\s"))
+_DASHES = (re.compile(rf"\s[{_DASH}]\s"), re.compile(r"\s-\s"))
+_ATTRIBUTES = re.compile(r"\s*\{[^{}]*\}\s*$")  # ``{#anchor .class}`` of the attr_list extension
 _ACRONYM = re.compile(r"(?P<full>.+?)\s*\((?P<acronym>[^()\s]{2,15})\)")
 
 
 def split_heading(text: str) -> HeadingParts:
     """Name, full title and acronym of an initiative heading (rules in the module docstring)."""
-    text = _EMPHASIS.sub("", text).strip()
+    text = _ATTRIBUTES.sub("", _EMPHASIS.sub("", text)).strip()
     padded = f" {text} "
     for dash in _DASHES:
         m = dash.search(padded)
