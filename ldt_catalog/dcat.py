@@ -26,7 +26,7 @@ licence) are typed and labelled in the graph itself, so the file validates on it
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -218,7 +218,7 @@ class _DcatBuilder:
         node = URIRef(iri)
         self.add(node, RDF.type, DCTERMS.Location)
         if iri.startswith(EU_AUTHORITY):
-            scheme = iri[len(EU_AUTHORITY):].split("/", 1)[0]
+            scheme = iri[len(EU_AUTHORITY) :].split("/", 1)[0]
             if scheme in ("country", "continent", "place"):
                 self.add(node, SKOS.inScheme, URIRef(EU_AUTHORITY + scheme))
         return node
@@ -246,11 +246,17 @@ class _DcatBuilder:
         if publisher.url:
             self.add(node, FOAF.homepage, self._document(publisher.url))
         if publisher.email:
-            self.add(node, FOAF.mbox, URIRef(f"mailto:{publisher.email}"))
+            self.add(node, FOAF.mbox, _mailto(publisher.email))
         if publisher.type:
-            self.add(node, DCTERMS.type, self._concept(
-                f"http://purl.org/adms/publishertype/{publisher.type}",
-                PUBLISHER_TYPES[publisher.type], PUBLISHER_TYPE_SCHEME))
+            self.add(
+                node,
+                DCTERMS.type,
+                self._concept(
+                    f"http://purl.org/adms/publishertype/{publisher.type}",
+                    PUBLISHER_TYPES[publisher.type],
+                    PUBLISHER_TYPE_SCHEME,
+                ),
+            )
             self._scheme(PUBLISHER_TYPE_SCHEME, "Publisher type")
         return node
 
@@ -260,7 +266,7 @@ class _DcatBuilder:
         self.add(node, RDF.type, VCARD.Organization)
         self.add(node, VCARD.fn, Literal(publisher.name))
         if publisher.email:
-            self.add(node, VCARD.hasEmail, URIRef(f"mailto:{publisher.email}"))
+            self.add(node, VCARD.hasEmail, _mailto(publisher.email))
         if publisher.url:
             self.add(node, VCARD.hasURL, URIRef(publisher.url))
         return node
@@ -278,7 +284,7 @@ class _DcatBuilder:
         if contact.organization and contact.kind == "person":
             self.add(node, VCARD["organization-name"], Literal(contact.organization))
         if contact.email:
-            self.add(node, VCARD.hasEmail, URIRef(f"mailto:{contact.email}"))
+            self.add(node, VCARD.hasEmail, _mailto(contact.email))
         if contact.url and _is_http_iri(contact.url):
             self.add(node, VCARD.hasURL, URIRef(contact.url))
         return node
@@ -288,8 +294,11 @@ class _DcatBuilder:
     def _dataset(self, dataset: URIRef, publisher: URIRef, contact: URIRef) -> None:
         self.add(dataset, RDF.type, DCAT.Dataset)
         self._texts(dataset, DCTERMS.title, self.s.dataset_title or (("en", self._default_dataset_title()),))
-        self._texts(dataset, DCTERMS.description,
-                    self.s.dataset_description or (("en", self._default_dataset_description()),))
+        self._texts(
+            dataset,
+            DCTERMS.description,
+            self.s.dataset_description or (("en", self._default_dataset_description()),),
+        )
         self.add(dataset, DCTERMS.publisher, publisher)
         self.add(dataset, DCAT.contactPoint, contact)
         self._dates(dataset)
@@ -313,8 +322,10 @@ class _DcatBuilder:
         clusters = "; ".join(cluster.name for cluster in self.catalog.clusters)
         count = len(self.catalog.initiatives)
         noun = "initiative" if count == 1 else "initiatives"
-        return (f"The {count} {noun} of the catalogue, with their key assets, web pages and contact "
-                f"points, as NGSI-LD entities and linked data." + (f" Clusters: {clusters}." if clusters else ""))
+        return (
+            f"The {count} {noun} of the catalogue, with their key assets, web pages and contact "
+            f"points, as NGSI-LD entities and linked data." + (f" Clusters: {clusters}." if clusters else "")
+        )
 
     def _media(self, media_type: str, file_type: str) -> tuple[URIRef, URIRef]:
         media = URIRef(IANA_MEDIA_TYPES + media_type)
@@ -334,7 +345,7 @@ class _DcatBuilder:
         self.add(node, DCAT.accessURL, url)
         self.add(node, DCAT.downloadURL, url)
         self.add(node, DCAT.mediaType, media)
-        self.add(node, DCTERMS.format, fmt)
+        self.add(node, DCTERMS["format"], fmt)
         self.add(node, DCTERMS.license, self._license())
         self._dates(node)
         if spec.conforms_to_ngsi_ld:
@@ -347,8 +358,11 @@ class _DcatBuilder:
         standard = self._standard(NGSI_LD_STANDARD, NGSI_LD_TITLE)
         self.add(node, RDF.type, DCAT.DataService)
         self.add(node, DCTERMS.title, Literal("NGSI-LD context broker", lang="en"))
-        self.add(node, DCTERMS.description, Literal(
-            "The catalogue's entities served live through the NGSI-LD API.", lang="en"))
+        self.add(
+            node,
+            DCTERMS.description,
+            Literal("The catalogue's entities served live through the NGSI-LD API.", lang="en"),
+        )
         self.add(node, DCAT.endpointURL, endpoint)
         self.add(node, DCTERMS.conformsTo, standard)
         self.add(node, DCAT.servesDataset, dataset)
@@ -361,10 +375,15 @@ class _DcatBuilder:
         media, fmt = self._media("application/ld+json", "JSON_LD")
         self.add(distribution, RDF.type, DCAT.Distribution)
         self.add(distribution, DCTERMS.title, Literal("NGSI-LD API", lang="en"))
+        self.add(
+            distribution,
+            DCTERMS.description,
+            Literal("Query the entities live from the context broker.", lang="en"),
+        )
         self.add(distribution, DCAT.accessURL, endpoint)
         self.add(distribution, DCAT.accessService, node)
         self.add(distribution, DCAT.mediaType, media)
-        self.add(distribution, DCTERMS.format, fmt)
+        self.add(distribution, DCTERMS["format"], fmt)
         self.add(distribution, DCTERMS.license, self._license())
         self.add(distribution, DCTERMS.conformsTo, standard)
         self.add(dataset, DCAT.distribution, distribution)
@@ -385,13 +404,20 @@ class _DcatBuilder:
             for link in assets:
                 node = URIRef(link.url)
                 self.add(node, RDF.type, DCAT.Resource)
-                self.add(node, DCTERMS.title, Literal(link.title or f"{initiative.name}: key asset", lang="en"))
+                self.add(
+                    node, DCTERMS.title, Literal(link.title or f"{initiative.name}: key asset", lang="en")
+                )
                 self.add(node, DCTERMS.isReferencedBy, project)
                 self.add(project, LDT.keyAsset, node)
                 for contact in contacts:
                     self.add(node, DCAT.contactPoint, contact)
                 resources.append(node)
         return sorted(set(resources))
+
+
+def _mailto(email: str) -> URIRef:
+    address = email.strip().removeprefix("mailto:")
+    return URIRef("mailto:" + address.replace(" ", "%20"))
 
 
 def _is_http_iri(value: str) -> bool:
@@ -461,8 +487,10 @@ class ShaclReport:
         if as_warnings:
             extra = tuple(_as_warning(i) for i in (*other.violations, *other.warnings))
             return ShaclReport(self.violations, tuple(sorted({*self.warnings, *extra})))
-        return ShaclReport(tuple(sorted({*self.violations, *other.violations})),
-                           tuple(sorted({*self.warnings, *other.warnings})))
+        return ShaclReport(
+            tuple(sorted({*self.violations, *other.violations})),
+            tuple(sorted({*self.warnings, *other.warnings})),
+        )
 
 
 def _as_warning(issue: ShaclIssue) -> ShaclIssue:
@@ -485,21 +513,57 @@ def _load_rdf_files(directory: str, names: tuple[str, ...]) -> Graph:
     return graph
 
 
-def run_shacl(data: Graph, shapes: Graph, *, ont_graph: Graph | None = None) -> ShaclReport:
-    """Validate ``data`` with pySHACL (no inference) and sort the results into a ``ShaclReport``."""
+DISPLAY_PREFIXES: dict[str, str] = {
+    **JSONLD_CONTEXT,
+    "gx": "https://w3id.org/gaia-x/development#",
+    "sh": str(SH),
+    "rdf": str(RDF),
+}
+"""Prefixes used to print the nodes and paths of SHACL results (the data's own are ignored)."""
+
+
+def _display_graph(prefixes: Mapping[str, str]) -> Graph:
+    graph = Graph(bind_namespaces="none")
+    for prefix, namespace in prefixes.items():
+        graph.bind(prefix, Namespace(namespace), override=True, replace=True)
+    return graph
+
+
+def run_shacl(
+    data: Graph,
+    shapes: Graph,
+    *,
+    ont_graph: Graph | None = None,
+    prefixes: Mapping[str, str] = DISPLAY_PREFIXES,
+) -> ShaclReport:
+    """Validate ``data`` with pySHACL (no inference) and sort the results into a ``ShaclReport``.
+
+    Focus nodes, paths and values are printed with ``prefixes``; a blank node is shown with the
+    triple that points at it.
+    """
     from pyshacl import validate  # imported lazily: it is slow to import and only needed here
 
     _conforms, results, _text = validate(
-        data, shacl_graph=shapes, ont_graph=ont_graph, inference="none", allow_warnings=True,
-        allow_infos=True, advanced=True,
+        data,
+        shacl_graph=shapes,
+        ont_graph=ont_graph,
+        inference="none",
+        allow_warnings=True,
+        allow_infos=True,
+        advanced=True,
     )
     assert isinstance(results, Graph)
+    display = _display_graph(prefixes)
+    display += data  # blank nodes are shown through the triples that point at them
     violations: list[ShaclIssue] = []
     warnings: list[ShaclIssue] = []
-    top_level = [r for report in results.subjects(RDF.type, SH.ValidationReport)
-                 for r in results.objects(report, SH.result)]  # not the sh:detail of sh:node results
+    top_level = [
+        r
+        for report in results.subjects(RDF.type, SH.ValidationReport)
+        for r in results.objects(report, SH.result)
+    ]  # not the sh:detail of sh:node results
     for result in top_level:
-        issue = _issue(results, shapes, result, data)
+        issue = _issue(results, shapes, result, display)
         (violations if issue.severity == "Violation" else warnings).append(issue)
     return ShaclReport(tuple(sorted(set(violations))), tuple(sorted(set(warnings))))
 
@@ -534,6 +598,9 @@ def _show(node: Node | None, graph: Graph) -> str:
         except Exception:  # pragma: no cover - rdflib refuses some IRIs as prefixed names
             return f"<{node}>"
     if isinstance(node, BNode):
+        referrer = next(iter(graph.subject_predicates(node)), None)
+        if referrer is not None and not isinstance(referrer[0], BNode):
+            return f"[] (the {_show(referrer[1], graph)} of {_show(referrer[0], graph)})"
         return "[]"
     return node.n3()
 
@@ -555,6 +622,7 @@ def validate_dcat(graph: Graph, shapes_dir: Path, *, recommended: bool = True) -
     """
     report = run_shacl(graph, load_rdf_files(shapes_dir, MANDATORY_SHAPES))
     if recommended:
-        report = report.merged(run_shacl(graph, load_rdf_files(shapes_dir, RECOMMENDED_SHAPES)),
-                               as_warnings=True)
+        report = report.merged(
+            run_shacl(graph, load_rdf_files(shapes_dir, RECOMMENDED_SHAPES)), as_warnings=True
+        )
     return report

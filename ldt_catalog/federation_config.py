@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,8 @@ class Address:
     """A postal address as Gaia-X wants it; ``country_code`` is ISO 3166-1 (``BE``, ``DEU`` ...)."""
 
     country_code: str
-    subdivision_country_code: str | None = None
+    region: str | None = None
+    """A NUTS region code (``BE10``), as ``vcard:region``."""
     street_address: str | None = None
     postal_code: str | None = None
     locality: str | None = None
@@ -136,7 +137,6 @@ class FederationSettings:
     gaiax: GaiaxSettings | None = None
     source: str = DEFAULT_CONFIG_NAME
     """The config file the values came from (for error messages)."""
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
 
 def load_federation_settings(
@@ -155,7 +155,9 @@ def load_federation_settings(
         with path.open("rb") as stream:
             data = tomllib.load(stream)
     except OSError as exc:
-        raise FederationConfigError([Diagnostic(str(path), f"cannot read the federation config: {exc}")]) from exc
+        raise FederationConfigError(
+            [Diagnostic(str(path), f"cannot read the federation config: {exc}")]
+        ) from exc
     except tomllib.TOMLDecodeError as exc:
         raise FederationConfigError([Diagnostic(str(path), f"not valid TOML: {exc}")]) from exc
     return federation_settings_from_mapping(
@@ -213,6 +215,14 @@ class _Reader:
             self.problem(key, f"expected a list of non-empty strings, got {value!r}")
             return ()
         return tuple(v.strip() for v in value)
+
+    def email(self, key: str) -> str | None:
+        value = self.text(key)
+        local, at, domain = (value or "").removeprefix("mailto:").partition("@")
+        if value is not None and not (local and at and "." in domain and " " not in value):
+            self.problem(key, f"expected an e-mail address, got {value!r}")
+            return None
+        return value.removeprefix("mailto:") if value else None
 
     def lang_text(self, key: str, *, required: bool = False, hint: str = "") -> LangText:
         """A plain string (English) or a table of language tag -> text."""
@@ -279,12 +289,12 @@ def _theme_iri(reader: _Reader, value: str) -> str | None:
 
 def _address(reader: _Reader, key: str) -> Address | None:
     if not reader.has(key):
-        reader.problem(key, "missing (a table with at least country_code, e.g. country_code = \"BE\")")
+        reader.problem(key, 'missing (a table with at least country_code, e.g. country_code = "BE")')
         return None
     country = reader.text(f"{key}.country_code", required=True, hint="ISO 3166-1 code, e.g. BE")
     address = Address(
         country_code=country or "",
-        subdivision_country_code=reader.text(f"{key}.subdivision_country_code"),
+        region=reader.text(f"{key}.region"),
         street_address=reader.text(f"{key}.street_address"),
         postal_code=reader.text(f"{key}.postal_code"),
         locality=reader.text(f"{key}.locality"),
@@ -305,15 +315,22 @@ def _gaiax(reader: _Reader) -> GaiaxSettings | None:
         eori=reader.text(f"{r}.eori"),
         country_code=reader.text(f"{r}.country_code"),
     )
-    if not any((registration.local, registration.vat_id, registration.lei_code, registration.euid,
-                registration.eori)):
+    if not any(
+        (registration.local, registration.vat_id, registration.lei_code, registration.euid, registration.eori)
+    ):
         reader.problem(r, "missing (set at least one of local, vat_id, lei_code, euid, eori)")
     legal_address = _address(reader, f"{p}.legal_address")
     headquarters_address = _address(reader, f"{p}.headquarters_address")
-    terms_url = reader.iri("gaiax.terms_and_conditions.url", required=True,
-                           hint="the URL of the terms and conditions of the catalogue service")
-    terms_hash = reader.text("gaiax.terms_and_conditions.hash", required=True,
-                             hint="the SHA-256 of that document, e.g. `sha256sum terms.pdf`")
+    terms_url = reader.iri(
+        "gaiax.terms_and_conditions.url",
+        required=True,
+        hint="the URL of the terms and conditions of the catalogue service",
+    )
+    terms_hash = reader.text(
+        "gaiax.terms_and_conditions.hash",
+        required=True,
+        hint="the SHA-256 of that document, e.g. `sha256sum terms.pdf`",
+    )
     provider_id = reader.text(f"{p}.id")
     if provider_id is not None and not (_is_iri(provider_id) or provider_id.startswith("did:")):
         reader.problem(f"{p}.id", f"expected an http(s) IRI or a DID, got {provider_id!r}")
@@ -328,8 +345,12 @@ def _gaiax(reader: _Reader) -> GaiaxSettings | None:
         terms_url=terms_url,
         terms_hash=terms_hash,
         provider_id=provider_id,
-        contact_url=reader.iri("gaiax.contact.url"),
-        contact_email=reader.text("gaiax.contact.email"),
+        contact_url=reader.iri(
+            "gaiax.contact.url",
+            required=reader.has("gaiax.contact"),
+            hint="a contact page; required when [gaiax.contact] is given",
+        ),
+        contact_email=reader.email("gaiax.contact.email"),
         keywords=reader.texts("gaiax.keywords"),
     )
 
@@ -346,11 +367,14 @@ def federation_settings_from_mapping(
     reader = _Reader(data, source)
     base = base_url or reader.iri("base_url", required=True, hint="or pass --base-url")
     if base is not None and not _is_iri(base):
-        reader.problem("base_url", f"expected an absolute http(s) URL, got {base!r}")
+        reader.problem("base_url (--base-url)", f"expected an absolute http(s) URL, got {base!r}")
     title = reader.lang_text("catalog.title", required=True, hint="the catalogue's title")
     description = reader.lang_text("catalog.description", required=True, hint="what the catalogue lists")
-    license_iri = reader.iri("catalog.license", required=True,
-                             hint="licence IRI, e.g. http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")
+    license_iri = reader.iri(
+        "catalog.license",
+        required=True,
+        hint="licence IRI, e.g. http://publications.europa.eu/resource/authority/licence/CC_BY_4_0",
+    )
     issued = reader.day("catalog.issued", build_date, hint="date of first publication")
     modified = reader.day("catalog.modified", build_date, hint="date of the last change")
     themes = tuple(
@@ -363,17 +387,20 @@ def federation_settings_from_mapping(
     publisher_name = reader.text("publisher.name", required=True, hint="who publishes the catalogue")
     publisher_type = reader.text("publisher.type")
     if publisher_type is not None and publisher_type not in PUBLISHER_TYPES:
-        reader.problem("publisher.type", f"{publisher_type!r} is not an ADMS publisher type; use one of "
-                       + ", ".join(sorted(PUBLISHER_TYPES)))
+        reader.problem(
+            "publisher.type",
+            f"{publisher_type!r} is not an ADMS publisher type; use one of "
+            + ", ".join(sorted(PUBLISHER_TYPES)),
+        )
     publisher = Publisher(
         name=publisher_name or "",
         url=reader.iri("publisher.url"),
-        email=reader.text("publisher.email"),
+        email=reader.email("publisher.email"),
         type=publisher_type if publisher_type in PUBLISHER_TYPES else None,
     )
     broker = broker_url or reader.iri("broker_url")
     if broker is not None and not _is_iri(broker):
-        reader.problem("broker_url", f"expected an absolute http(s) URL, got {broker!r}")
+        reader.problem("broker_url (--broker-url)", f"expected an absolute http(s) URL, got {broker!r}")
     gaiax = _gaiax(reader) if reader.has("gaiax") else None
     settings = FederationSettings(
         base_url=(base or "").rstrip("/") + "/",
@@ -401,9 +428,13 @@ def federation_settings_from_mapping(
 def require_gaiax(settings: FederationSettings) -> GaiaxSettings:
     """The Gaia-X part of the settings, or a clear error naming the file and the missing table."""
     if settings.gaiax is None:
-        raise FederationConfigError([Diagnostic(
-            settings.source,
-            "gaiax: missing (the [gaiax.provider] and [gaiax.terms_and_conditions] tables are needed "
-            "for gaiax.jsonld; see federation.example.toml)",
-        )])
+        raise FederationConfigError(
+            [
+                Diagnostic(
+                    settings.source,
+                    "gaiax: missing (the [gaiax.provider] and [gaiax.terms_and_conditions] tables are needed "
+                    "for gaiax.jsonld; see federation.example.toml)",
+                )
+            ]
+        )
     return settings.gaiax
