@@ -33,7 +33,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from ldt_catalog.context import DocumentLoader, local_document_loader
-from ldt_catalog.dcat import ShaclReport, ShapesNotFound, load_rdf_files, run_shacl
+from ldt_catalog.shacl import ShaclReport, ShapesNotFound, load_rdf_files, run_shacl
 from ldt_catalog.errors import ContextError
 from ldt_catalog.federation_config import Address, FederationSettings, GaiaxSettings, require_gaiax
 from ldt_catalog.model import Catalog

@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import IO, Any
 
 from ldt_catalog import hub, rdf
+from ldt_catalog.dcat import dcat_graph, dcat_jsonld
 from ldt_catalog.entities import Entity, catalog_entities, catalog_view, cluster_id, initiative_id
 from ldt_catalog.errors import Diagnostic, Severity, SourceRef, ValidationFailed
+from ldt_catalog.federation_config import FederationSettings
+from ldt_catalog.gaiax import gaiax_document
 from ldt_catalog.model import Catalog, build_catalog
 from ldt_catalog.validate import shacl_problems, shapes_graph, validate_entities
 
@@ -28,6 +31,9 @@ ENTITIES_TTL = "entities.ttl"
 CATALOG_JSONLD = "catalog.jsonld"
 CATALOG_TTL = "catalog.ttl"
 REPORT_JSON = "report.json"
+DCAT_TTL = "dcat.ttl"
+DCAT_JSONLD = "dcat.jsonld"
+GAIAX_JSONLD = "gaiax.jsonld"
 
 
 def load_catalog(paths: Sequence[Path]) -> Catalog:
@@ -127,6 +133,24 @@ def output_writers(checked: Checked, extra: Mapping[str, Writer] | None = None) 
         REPORT_JSON: lambda out: _write_json(build_report(checked), out),
     }
     writers.update(extra or {})
+    return writers
+
+
+def federation_writers(catalog: Catalog, settings: FederationSettings) -> dict[str, Writer]:
+    """The DCAT-AP files, and the Gaia-X description when the settings have a Gaia-X part."""
+    graph = dcat_graph(catalog, settings)
+
+    def write_dcat_turtle(out: IO[str]) -> None:
+        # rdflib's Turtle is fine here: the DCAT graph holds no xsd:double to round.
+        out.write(graph.serialize(format="turtle"))
+
+    writers: dict[str, Writer] = {
+        DCAT_TTL: write_dcat_turtle,
+        DCAT_JSONLD: lambda out: _write_json(dcat_jsonld(graph), out),
+    }
+    if settings.gaiax is not None:
+        document = gaiax_document(catalog, settings)
+        writers[GAIAX_JSONLD] = lambda out: _write_json(document, out)
     return writers
 
 

@@ -19,6 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ldt_catalog.errors import Diagnostic, Severity
+from ldt_catalog.shacl import run_shacl
 
 SHAPES_DIR = Path(__file__).resolve().parent.parent / "shapes"
 SCHEMA_FILES = {
@@ -26,7 +27,6 @@ SCHEMA_FILES = {
     "Cluster": "cluster.schema.json",
 }
 SHARED_SCHEMA_FILES = ("ngsi-ld-attributes.schema.json",)
-SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 
 
 def shapes_dir() -> Path:
@@ -127,43 +127,15 @@ def shacl_problems(
     locate: Callable[[rdflib.term.Node], str | None] | None = None,
     ont_graph: rdflib.Graph | None = None,
 ) -> list[Diagnostic]:
-    """pySHACL results as diagnostics: violations as errors, warnings and infos as warnings."""
-    from pyshacl import validate as pyshacl_validate  # imported late: it takes a second to load
+    """SHACL results as diagnostics: violations are errors, warnings and infos are warnings.
 
-    _conforms, results, _text = pyshacl_validate(
-        data, shacl_graph=shapes, ont_graph=ont_graph, inference="none", allow_warnings=True
-    )
-    assert isinstance(results, rdflib.Graph)
+    ``locate`` maps a focus node to ``FILE:LINE`` so a person is sent to the page to fix.
+    """
+    report = run_shacl(data, shapes, ont_graph=ont_graph)
     problems = []
-    for result in results.subjects(rdflib.RDF.type, SH.ValidationResult):
-        focus = results.value(result, SH.focusNode)
-        path = results.value(result, SH.resultPath)
-        value = results.value(result, SH.value)
-        message = results.value(result, SH.resultMessage)
-        severity = results.value(result, SH.resultSeverity)
-        node_text = _node_text(data, focus)
-        where = (locate(focus) if locate and focus is not None else None) or node_text
-        text = f"{node_text}: {_short(path)}: {message}"
-        if value is not None and not isinstance(value, rdflib.BNode):
-            text += f" (value: {value})"
-        level = Severity.ERROR if severity == SH.Violation else Severity.WARNING
-        problems.append(Diagnostic(where, text, level))
+    for issue in (*report.violations, *report.warnings):
+        where = (locate(issue.focus) if locate and issue.focus is not None else None) or issue.focus_node
+        value = f" (value: {issue.value})" if issue.value else ""
+        level = Severity.ERROR if issue in report.violations else Severity.WARNING
+        problems.append(Diagnostic(where, f"{issue.focus_node}: {issue.path}: {issue.message}{value}", level))
     return sorted(problems, key=lambda d: (d.where, d.message))
-
-
-def _short(path: rdflib.term.Node | None) -> str:
-    if path is None:
-        return "(node)"
-    text = str(path)
-    for separator in ("#", "/"):
-        if separator in text:
-            return text.rsplit(separator, 1)[1] or text
-    return text
-
-
-def _node_text(data: rdflib.Graph, node: rdflib.term.Node | None) -> str:
-    """An IRI as is; a blank node as ``<owner> / property`` so a person can find it."""
-    if isinstance(node, rdflib.BNode):
-        for owner, predicate in data.subject_predicates(node):
-            return f"{_node_text(data, owner)} / {_short(predicate)}"
-    return str(node)

@@ -210,3 +210,56 @@ def test_help_documents_exit_codes() -> None:
     )
     for code in ("0  success", "1  invalid input", "2  usage error", "3  publishing", "4  a resource"):
         assert code in result.stdout
+
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/reference (official shapes) not present")
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "federation.example.toml"
+
+
+@pytest.fixture(scope="module")
+def federated_build(tmp_path_factory: pytest.TempPathFactory, seed_dir: Path) -> Path:
+    out = tmp_path_factory.mktemp("federated") / "dist"
+    args = ["build", str(seed_dir), "--out", str(out), "-q", "--federation", str(EXAMPLE_CONFIG)]
+    assert main([*args, "--base-url", "https://data.example.eu/ldt/"]) == 0
+    return out
+
+
+def test_federation_outputs_are_written_with_a_config(federated_build: Path) -> None:
+    assert {"dcat.ttl", "dcat.jsonld", "gaiax.jsonld"} <= {p.name for p in federated_build.iterdir()}
+    dcat = (federated_build / "dcat.ttl").read_text()
+    assert "https://data.example.eu/ldt/entities.jsonld" in dcat
+
+
+def test_dcat_turtle_is_isomorphic_to_pyld_of_dcat_jsonld(federated_build: Path) -> None:
+    document = json.loads((federated_build / "dcat.jsonld").read_text())
+    expected = jsonld.to_rdf(document, jsonld_options(format="application/n-quads"))
+    assert_same_terms(expected, turtle_as_ntriples((federated_build / "dcat.ttl").read_text()))
+
+
+def test_without_a_config_federation_outputs_are_skipped_with_a_note(
+    tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", str(seed_dir), "--out", "dist"]) == 0
+    assert "dcat.ttl, dcat.jsonld and gaiax.jsonld skipped" in capsys.readouterr().err
+    assert not (tmp_path / "dist" / "dcat.ttl").exists()
+
+
+@needs_shared
+def test_validate_dcat_and_gaiax_on_the_seed_report_zero_violations(
+    seed_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["validate", str(seed_dir), "--federation", str(EXAMPLE_CONFIG), "--dcat", "--gaiax"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "DCAT-AP 3.0.1: 0 violation(s)" in out
+    assert "Gaia-X 25.11: 0 violation(s), 0 warning(s)" in out
+
+
+def test_validate_dcat_without_config_is_an_error(
+    tmp_path: Path, seed_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["validate", str(seed_dir), "--dcat"]) == 1
+    assert "federation config" in capsys.readouterr().err

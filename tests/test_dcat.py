@@ -29,10 +29,8 @@ from ldt_catalog.dcat import (
     NGSI_LD_STANDARD,
     RECOMMENDED_SHAPES,
     VCARD,
-    ShapesNotFound,
     dcat_graph,
     dcat_jsonld,
-    load_rdf_files,
     run_shacl,
     validate_dcat,
 )
@@ -45,6 +43,7 @@ from ldt_catalog.federation_config import (
     load_federation_settings,
 )
 from ldt_catalog.model import Block, Catalog, Cluster, Contact, Initiative, Link, Page, Section
+from ldt_catalog.shacl import ShapesNotFound, load_rdf_files
 from tests.factories import make_catalog
 
 REPO = Path(__file__).resolve().parent.parent

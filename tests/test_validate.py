@@ -125,7 +125,7 @@ def test_shacl_rejects_an_initiative_without_webpage() -> None:
         graph, shapes_graph("catalog.shacl.ttl"), lambda n: "page.md:10" if n == ALPHA else None
     )
     assert [str(p) for p in problems] == [
-        "page.md:10: urn:ngsi-ld:Initiative:alpha: url: an initiative has at least one http(s) webpage"
+        "page.md:10: <urn:ngsi-ld:Initiative:alpha>: schema:url: an initiative has at least one http(s) webpage"
     ]
 
 
@@ -139,7 +139,9 @@ def test_shacl_rejects_a_malformed_email_and_names_its_owner() -> None:
     graph.set((contact, VCARD.hasEmail, rdflib.URIRef("mailto:broken")))
     problems = shacl_problems(graph, shapes_graph("catalog.shacl.ttl"))
     assert len(problems) == 1
-    assert problems[0].message.startswith("urn:ngsi-ld:Initiative:alpha / contactPoint: hasEmail:")
+    assert problems[0].message.startswith(
+        "[] (the dcat:contactPoint of <urn:ngsi-ld:Initiative:alpha>): vcard:hasEmail: a contact e-mail"
+    )
     assert "mailto:broken" in problems[0].message
 
 
