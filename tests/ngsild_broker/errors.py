@@ -29,7 +29,9 @@ _KINDS: dict[str, tuple[int, str]] = {
 class NgsiError(Exception):
     """A refusal the broker reports as a ProblemDetails body."""
 
-    def __init__(self, kind: str, detail: str, *, status: int | None = None, title: str | None = None) -> None:
+    def __init__(
+        self, kind: str, detail: str, *, status: int | None = None, title: str | None = None
+    ) -> None:
         default_status, default_title = _KINDS[kind]
         super().__init__(f"{kind}: {detail}")
         self.kind = kind

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,11 +56,13 @@ def parse_link_header(values: list[str]) -> str | None:
     if match is None:
         raise bad_data(f"malformed Link header: {links[0]!r}")
     url = match.group(1).strip()
-    params = {m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
-              for m in _LINK_PARAM.finditer(match.group(2))}
+    params = {
+        m.group(1).lower(): m.group(2) if m.group(2) is not None else m.group(3)
+        for m in _LINK_PARAM.finditer(match.group(2))
+    }
     if params.get("rel") != JSONLD_CONTEXT_REL:
         raise bad_data(f'Link header rel must be "{JSONLD_CONTEXT_REL}", got {params.get("rel")!r}')
-    if params.get("type", "application/ld+json") != "application/ld+json":
+    if params.get("type") != "application/ld+json":
         raise bad_data(f'Link header type must be "application/ld+json", got {params.get("type")!r}')
     if not _ABSOLUTE_IRI.match(url):
         raise bad_data(f"Link header context {url!r} is not an absolute URL")
@@ -68,7 +71,9 @@ def parse_link_header(values: list[str]) -> str | None:
 
 def _split_links(value: str) -> list[str]:
     # commas separate links, except inside <...> or quotes
-    parts, current, in_angle, in_quote = [], [], False, False
+    parts: list[str] = []
+    current: list[str] = []
+    in_angle = in_quote = False
     for char in value:
         if char == "<" and not in_quote:
             in_angle = True
@@ -94,7 +99,7 @@ def as_list(context: Any) -> list[Any]:
 
 def effective_context(user: list[Any]) -> list[Any]:
     """The user context with the core context appended last (§5.5.7), as brokers apply it."""
-    return [*user, CORE]
+    return user if user and user[-1] == CORE else [*user, CORE]
 
 
 class ContextHandle:
@@ -171,7 +176,7 @@ class ContextRegistry:
 
     def local_id_of(self, url: str) -> str | None:
         prefix = self.base_url + "/ngsi-ld/v1/jsonldContexts/"
-        return url[len(prefix):] if url.startswith(prefix) else None
+        return url[len(prefix) :] if url.startswith(prefix) else None
 
     def loader(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         local_id = self.local_id_of(url)
@@ -179,8 +184,12 @@ class ContextRegistry:
             entry = self.hosted.get(local_id)
             if entry is None:
                 raise ContextError(f"no @context {local_id!r} in this broker's store")
-            return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                    "document": {"@context": entry["@context"]}}
+            return {
+                "contentType": "application/ld+json",
+                "contextUrl": None,
+                "documentUrl": url,
+                "document": {"@context": entry["@context"]},
+            }
         return local_document_loader(url, options)
 
     def handle(self, user_context: list[Any]) -> ContextHandle:
@@ -193,8 +202,9 @@ class ContextRegistry:
             handle = ContextHandle(user_context, self.loader)
         except jsonld.JsonLdError as exc:
             if _caused_by_fetch(exc):
-                raise NgsiError("LdContextNotAvailable", f"cannot retrieve @context {user_context!r}: "
-                                f"{_root_cause(exc)}") from exc
+                raise NgsiError(
+                    "LdContextNotAvailable", f"cannot retrieve @context {user_context!r}: {_root_cause(exc)}"
+                ) from exc
             raise bad_data(f"invalid @context {user_context!r}: {_root_cause(exc)}") from exc
         except Exception as exc:  # pyld raises plain errors (and warnings-as-errors) on odd input
             raise bad_data(f"invalid @context {user_context!r}: {exc}") from exc
@@ -213,14 +223,13 @@ class ContextRegistry:
             return CORE
         if len(user_context) == 1 and isinstance(user_context[0], str):
             return user_context[0]
-        for local_id, entry in self.hosted.items():
-            if entry["kind"] == "ImplicitlyCreated" and entry["@context"] == user_context:
-                return self.url_of(local_id)
-        local_id = f"implicit-{len(self.hosted) + 1}"
-        while local_id in self.hosted:
-            local_id += "x"
-        self.hosted[local_id] = {"@context": user_context, "kind": "ImplicitlyCreated"}
-        return self.url_of(local_id)
+        with self._lock:
+            for local_id, entry in self.hosted.items():
+                if entry["kind"] == "ImplicitlyCreated" and entry["@context"] == user_context:
+                    return self.url_of(local_id)
+            local_id = f"implicit-{uuid.uuid4()}"
+            self.hosted[local_id] = {"@context": user_context, "kind": "ImplicitlyCreated"}
+            return self.url_of(local_id)
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -233,8 +242,10 @@ def _causes(exc: BaseException) -> list[BaseException]:
 
 
 def _caused_by_fetch(exc: BaseException) -> bool:
-    return any(isinstance(e, ContextError) or getattr(e, "code", None) == "loading remote context failed"
-               for e in _causes(exc))
+    return any(
+        isinstance(e, ContextError) or getattr(e, "code", None) == "loading remote context failed"
+        for e in _causes(exc)
+    )
 
 
 def _root_cause(exc: BaseException) -> str:

@@ -27,6 +27,7 @@ Rules (ETSI GS CIM 009 v1.8/1.9; where a real broker is stricter than the text, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from tests.ngsild_broker.errors import bad_data
@@ -50,12 +51,26 @@ PRIMARY = {
 }
 PRIMARY_MEMBERS = frozenset(PRIMARY.values())
 # members of an attribute instance that are not sub-attributes (§4.5.2, §4.8)
-ATTR_MEMBERS = PRIMARY_MEMBERS | {"type", "datasetId", "observedAt", "unitCode", "createdAt",
-                                  "modifiedAt", "objectType"}
+ATTR_MEMBERS = PRIMARY_MEMBERS | {
+    "type",
+    "datasetId",
+    "observedAt",
+    "unitCode",
+    "createdAt",
+    "modifiedAt",
+    "objectType",
+}
 SYSTEM_MEMBERS = frozenset({"createdAt", "modifiedAt", "deletedAt"})
-ENTITY_MEMBERS = frozenset({"id", "type", "@context", "scope"}) | SYSTEM_MEMBERS
-_GEOMETRIES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-               "GeometryCollection"}
+ENTITY_MEMBERS = frozenset({"id", "type", "@context"}) | SYSTEM_MEMBERS
+_GEOMETRIES = {
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+}
 
 
 def is_uri(value: Any) -> bool:
@@ -66,10 +81,14 @@ def check_name(name: str, what: str, entity_id: str) -> None:
     if not isinstance(name, str) or not name:
         raise bad_data(f"entity {entity_id}: empty {what}")
     forbidden = _NAME_FORBIDDEN.search(name)
-    if forbidden and not (forbidden.group() == "#" and _ABSOLUTE.match(name)
-                          and not _NAME_FORBIDDEN.search(name.replace("#", ""))):
-        raise bad_data(f"entity {entity_id}: {what} {name!r} contains the forbidden character "
-                       f"{forbidden.group()!r}")
+    if forbidden and not (
+        forbidden.group() == "#"
+        and _ABSOLUTE.match(name)
+        and not _NAME_FORBIDDEN.search(name.replace("#", ""))
+    ):
+        raise bad_data(
+            f"entity {entity_id}: {what} {name!r} contains the forbidden character {forbidden.group()!r}"
+        )
 
 
 def entity_types(value: Any, entity_id: str) -> list[str]:
@@ -87,9 +106,8 @@ def check_entity(entity: Any, *, need_id: bool = True, need_type: bool = True) -
     if not isinstance(entity, dict):
         raise bad_data(f"an entity must be a JSON object, got {type(entity).__name__}")
     entity_id = entity.get("id", "")
-    if need_id or "id" in entity:
-        if not is_uri(entity_id):
-            raise bad_data(f"entity id {entity_id!r} is missing or not a URI")
+    if (need_id or "id" in entity) and not is_uri(entity_id):
+        raise bad_data(f"entity id {entity_id!r} is missing or not a URI")
     if need_type or "type" in entity:
         if "type" not in entity:
             raise bad_data(f"entity {entity_id}: 'type' is missing")
@@ -115,7 +133,9 @@ def check_attribute(name: str, attr: Any, entity_id: str, *, sub: bool = False) 
         if "datasetId" in instance and not is_uri(dataset_id):
             raise bad_data(f"{where}: datasetId {dataset_id!r} is not a URI")
         if dataset_id in dataset_ids:
-            raise bad_data(f"{where}: duplicate {'datasetId ' + repr(dataset_id) if dataset_id else 'default instance'}")
+            raise bad_data(
+                f"{where}: duplicate {'datasetId ' + repr(dataset_id) if dataset_id else 'default instance'}"
+            )
         dataset_ids.add(dataset_id)
         _check_instance(name, instance, entity_id, where)
 
@@ -125,7 +145,9 @@ def _check_instance(name: str, instance: dict[str, Any], entity_id: str, where: 
     if attr_type is None:
         raise bad_data(f"{where}: attribute 'type' is missing")
     if attr_type not in PRIMARY:
-        raise bad_data(f"{where}: unknown attribute type {attr_type!r} (expected one of {', '.join(PRIMARY)})")
+        raise bad_data(
+            f"{where}: unknown attribute type {attr_type!r} (expected one of {', '.join(PRIMARY)})"
+        )
     primary = PRIMARY[attr_type]
     if primary not in instance or instance[primary] is None:
         raise bad_data(f"{where}: a {attr_type} needs a non-null {primary!r}")
@@ -152,8 +174,9 @@ def _check_instance(name: str, instance: dict[str, Any], entity_id: str, where: 
         vocabs = content if isinstance(content, list) else [content]
         if not vocabs or not all(isinstance(v, str) and v for v in vocabs):
             raise bad_data(f"{where}: vocab must be a string or an array of strings")
-    if "observedAt" in instance and not (isinstance(instance["observedAt"], str)
-                                         and _DATETIME.match(instance["observedAt"])):
+    if "observedAt" in instance and not (
+        isinstance(instance["observedAt"], str) and _DATETIME.match(instance["observedAt"])
+    ):
         raise bad_data(f"{where}: observedAt {instance['observedAt']!r} is not an ISO 8601 date-time")
     if "unitCode" in instance and not isinstance(instance["unitCode"], str):
         raise bad_data(f"{where}: unitCode must be a string")
@@ -166,8 +189,10 @@ def _check_chars(value: Any, where: str) -> None:
     if isinstance(value, str):
         found = _VALUE_FORBIDDEN.search(value)
         if found:
-            raise bad_data(f"{where}: value {value!r} contains the forbidden character {found.group()!r} "
-                           "(ETSI GS CIM 009 §4.6.4: < > \" ' = ; ( ) are not allowed)")
+            raise bad_data(
+                f"{where}: value {value!r} contains the forbidden character {found.group()!r} "
+                "(ETSI GS CIM 009 §4.6.4: < > \" ' = ; ( ) are not allowed)"
+            )
     elif isinstance(value, list):
         for item in value:
             _check_chars(item, where)
@@ -188,8 +213,11 @@ def _check_language_map(content: Any, where: str) -> None:
 
 
 def _is_position(value: Any) -> bool:
-    return (isinstance(value, list) and 2 <= len(value) <= 3
-            and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in value))
+    return (
+        isinstance(value, list)
+        and 2 <= len(value) <= 3
+        and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in value)
+    )
 
 
 def _check_geometry(geometry: Any, where: str) -> None:
@@ -215,13 +243,13 @@ def _check_geometry(geometry: Any, where: str) -> None:
     def polygon(value: Any) -> bool:
         return isinstance(value, list) and len(value) >= 1 and all(ring(r) for r in value)
 
-    ok = {
+    checks: dict[str, Callable[[Any], bool]] = {
         "Point": lambda c: _is_position(c),
         "MultiPoint": lambda c: line(c, 1),
         "LineString": lambda c: line(c, 2),
         "MultiLineString": lambda c: isinstance(c, list) and all(line(x, 2) for x in c),
         "Polygon": polygon,
         "MultiPolygon": lambda c: isinstance(c, list) and all(polygon(p) for p in c),
-    }[kind](coords)
-    if not ok:
+    }
+    if not checks[kind](coords):
         raise bad_data(f"{where}: invalid coordinates for a GeoJSON {kind}: {coords!r}")
