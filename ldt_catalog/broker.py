@@ -1,0 +1,694 @@
+"""The NGSI-LD HTTP client: batches, 207 results, ProblemDetails to typed errors, retries, tenants, auth.
+
+Nothing here touches the network until a method is called; the ``requests.Session``, the clock,
+the sleep function and the random source are injected, so tests drive every path without sockets
+or real waiting.
+
+The exceptions (the broker branch of the tree in ``errors.py``)::
+
+    LdtCatalogError
+    └── BrokerError                      talking to an NGSI-LD broker failed
+        ├── BrokerConfigError            bad client settings (tenant with control characters, no context URL ...)
+        ├── BrokerUnavailable            connection refused/reset, timeouts, 429/502/503/504 after every retry
+        ├── AuthenticationFailed         (auth.py) the token endpoint refused us or answered nonsense
+        └── BrokerProblem                the broker answered with an error; fallback for unknown ProblemDetails types
+            ├── InvalidRequest           400  the request is syntactically wrong
+            ├── BadRequestData           400  the payload breaks a rule (§4.6.4 characters, bad ids ...)
+            ├── PayloadTooLarge          413  body or batch over the broker's limit (batches are split and re-sent)
+            ├── Unauthorized             401/403 without a ProblemDetails type we know
+            ├── AlreadyExists            409
+            ├── OperationNotSupported    422
+            ├── ResourceNotFound         404
+            ├── NonexistentTenant        404  (Orion-LD spells it NonExistingTenant)
+            ├── TooComplexQuery          403
+            ├── TooManyResults           403
+            ├── InternalError            500
+            ├── NotImplementedByBroker   501
+            └── LdContextNotAvailable    503  the broker could not fetch our @context
+
+Each message names the request, the entity id or attribute when the broker gave one, and what the
+broker expected; secrets held by the ``Auth`` object are scrubbed from every message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote, urljoin
+
+import requests
+
+from ldt_catalog.errors import LdtCatalogError
+
+API_ROOT = "/ngsi-ld/v1"
+JSON = "application/json"
+JSON_LD = "application/ld+json"
+CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+ERROR_TYPE_PREFIX = "https://uri.etsi.org/ngsi-ld/errors/"
+CONTEXT_MODES = ("inline", "link", "upload")
+HARD_MAX_BATCH = 1000  # Orion-LD processes at most 1000 entities per batch (FIWARE/context.Orion-LD#1951)
+
+
+# --- exceptions ----------------------------------------------------------------------------------
+
+
+class BrokerError(LdtCatalogError):
+    """Talking to an NGSI-LD broker failed."""
+
+
+class BrokerConfigError(BrokerError):
+    """The client was given settings it cannot use."""
+
+
+class BrokerUnavailable(BrokerError):
+    """The broker could not be reached, or kept answering 'try later' until the retry budget ran out."""
+
+
+class BrokerProblem(BrokerError):
+    """The broker answered with an error; ``problem`` is its ProblemDetails body (or a stand-in)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        problem: Mapping[str, Any] | None = None,
+        entity_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.problem: dict[str, Any] = dict(problem or {})
+        self.entity_id = entity_id
+
+    @property
+    def type_name(self) -> str:
+        raw = str(self.problem.get("type") or "")
+        return raw.rsplit("/", 1)[-1] if raw else type(self).__name__
+
+
+class InvalidRequest(BrokerProblem): ...
+
+
+class BadRequestData(BrokerProblem): ...
+
+
+class PayloadTooLarge(BrokerProblem): ...
+
+
+class Unauthorized(BrokerProblem): ...
+
+
+class AlreadyExists(BrokerProblem): ...
+
+
+class OperationNotSupported(BrokerProblem): ...
+
+
+class ResourceNotFound(BrokerProblem): ...
+
+
+class NonexistentTenant(BrokerProblem): ...
+
+
+class TooComplexQuery(BrokerProblem): ...
+
+
+class TooManyResults(BrokerProblem): ...
+
+
+class InternalError(BrokerProblem): ...
+
+
+class NotImplementedByBroker(BrokerProblem): ...
+
+
+class LdContextNotAvailable(BrokerProblem): ...
+
+
+PROBLEM_TYPES: Mapping[str, type[BrokerProblem]] = {
+    "InvalidRequest": InvalidRequest,
+    "BadRequestData": BadRequestData,
+    "AlreadyExists": AlreadyExists,
+    "OperationNotSupported": OperationNotSupported,
+    "ResourceNotFound": ResourceNotFound,
+    "NonexistentTenant": NonexistentTenant,
+    "NonExistingTenant": NonexistentTenant,  # Orion-LD's spelling (FIWARE/context.Orion-LD#948)
+    "TooComplexQuery": TooComplexQuery,
+    "TooManyResults": TooManyResults,
+    "InternalError": InternalError,
+    "NotImplemented": NotImplementedByBroker,
+    "LdContextNotAvailable": LdContextNotAvailable,
+}
+STATUS_FALLBACK: Mapping[int, type[BrokerProblem]] = {
+    400: BadRequestData,
+    401: Unauthorized,
+    403: Unauthorized,
+    404: ResourceNotFound,
+    409: AlreadyExists,
+    413: PayloadTooLarge,
+    422: OperationNotSupported,
+    500: InternalError,
+    501: NotImplementedByBroker,
+}
+
+
+def problem_class(problem: Mapping[str, Any], status: int | None) -> type[BrokerProblem]:
+    """The exception class for a ProblemDetails body: by ``type`` URI, then by status, else ``BrokerProblem``."""
+    if status == 413:
+        return PayloadTooLarge
+    raw = problem.get("type")
+    if isinstance(raw, str) and raw:
+        name = raw.rsplit("/", 1)[-1]
+        if name in PROBLEM_TYPES:
+            return PROBLEM_TYPES[name]
+        return BrokerProblem  # a type URI we do not know: never guess from the status
+    if status is not None and status in STATUS_FALLBACK:
+        return STATUS_FALLBACK[status]
+    return BrokerProblem
+
+
+def problem_text(problem: Mapping[str, Any]) -> str:
+    """``title: detail`` of a ProblemDetails (Scorpio nests ``detail`` as ``{"message": ...}``)."""
+    detail: Any = problem.get("detail")
+    if isinstance(detail, Mapping):
+        detail = detail.get("message") or json.dumps(detail, ensure_ascii=False)
+    parts = [str(p) for p in (problem.get("title"), detail) if p]
+    return ": ".join(parts) or json.dumps(dict(problem), ensure_ascii=False)[:300]
+
+
+def make_problem(
+    problem: Mapping[str, Any], status: int | None, where: str, entity_id: str | None = None
+) -> BrokerProblem:
+    cls = problem_class(problem, status)
+    name = str(problem.get("type") or "").rsplit("/", 1)[-1] or cls.__name__
+    subject = f" entity {entity_id}:" if entity_id else ""
+    code = f" (HTTP {status})" if status is not None else ""
+    return cls(
+        f"{where}:{subject} {name}{code}: {problem_text(problem)}",
+        status=status,
+        problem=problem,
+        entity_id=entity_id,
+    )
+
+
+# --- settings ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Flavour:
+    """What differs between brokers, as far as publishing is concerned (sources in the README)."""
+
+    name: str
+    batch_size: int = 100
+    max_batch_bytes: int = 900_000  # under the 1 MB request limit Orion(-LD) applies by default
+    page_size: int = 100
+    default_context_mode: str = "inline"
+    jsonld_contexts: bool = False  # implements POST /jsonldContexts (context upload)
+
+
+FLAVOURS: Mapping[str, Flavour] = {
+    "generic": Flavour("generic"),
+    "orion-ld": Flavour("orion-ld", jsonld_contexts=True),
+    "scorpio": Flavour("scorpio", jsonld_contexts=True),
+    "stellio": Flavour("stellio", page_size=100),
+}
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and full jitter; ``Retry-After`` is honoured."""
+
+    attempts: int = 5  # total tries per request, the first included
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    max_total: float = 120.0  # seconds of waiting, all retries of one request together
+    statuses: frozenset[int] = frozenset({429, 502, 503, 504})
+
+    def backoff(self, retry: int, rng: Callable[[float, float], float]) -> float:
+        return rng(0.0, min(self.max_delay, self.base_delay * (2 ** (retry - 1))))
+
+
+class Auth(Protocol):
+    """What the client needs from an authentication scheme (see ``auth.py``)."""
+
+    def authorization(self) -> str:
+        """The ``Authorization`` header value (may fetch or refresh a token)."""
+        ...
+
+    def on_unauthorized(self) -> bool:
+        """The broker said 401: forget cached credentials; True if one retry may now succeed."""
+        ...
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret value, to scrub from messages."""
+        ...
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntityFailure:
+    entity_id: str
+    reason: str
+    problem: BrokerProblem | None = None
+
+
+@dataclass
+class BatchResult:
+    succeeded: list[str] = field(default_factory=list)
+    failed: list[EntityFailure] = field(default_factory=list)
+
+    def extend(self, other: BatchResult) -> None:
+        self.succeeded.extend(other.succeeded)
+        self.failed.extend(other.failed)
+
+
+def parse_batch_207(body: Any, sent_ids: Sequence[str], where: str) -> BatchResult:
+    """Per-entity outcome of a 207, whatever shape the broker uses.
+
+    * ETSI / Orion-LD / Stellio: ``{"success": [id, ...], "errors": [{"entityId", "error": ProblemDetails}]}``
+      (older Stellio: ``"error"`` is a list of strings);
+    * Scorpio 4/5: ``[{"id", "type": "Upsert", "success": [...]} | {"id", "failure": [ProblemDetails]}]``
+      (ScorpioBroker/ScorpioBroker#466).
+
+    Ids we sent that the body does not name as failed count as succeeded.
+    """
+    failures: dict[str, EntityFailure] = {}
+
+    def add(entity_id: Any, error: Any, status: int | None = None) -> None:
+        eid = str(entity_id)
+        problem: BrokerProblem | None = None
+        if isinstance(error, Mapping):
+            code = error.get("status", error.get("errorCode", status))
+            problem = make_problem(error, code if isinstance(code, int) else None, where, eid)
+            reason = str(problem).split(f"entity {eid}: ", 1)[-1]
+        elif isinstance(error, list):
+            reason = "; ".join(str(e) for e in error) or "failed (no reason given)"
+        else:
+            reason = str(error) if error else "failed (no reason given)"
+        failures[eid] = EntityFailure(eid, reason, problem)
+
+    if isinstance(body, Mapping):
+        for item in body.get("errors") or body.get("failure") or []:
+            if isinstance(item, Mapping):
+                add(item.get("entityId", item.get("id")), item.get("error", item.get("failure")))
+    elif isinstance(body, list):
+        for item in body:
+            if isinstance(item, Mapping) and item.get("failure"):
+                errors = item["failure"]
+                add(
+                    item.get("id", item.get("entityId")),
+                    errors[0] if isinstance(errors, list) and errors else errors,
+                )
+    else:
+        for eid in sent_ids:
+            add(eid, "the broker answered 207 Multi-Status without saying which entities failed")
+    result = BatchResult()
+    for eid in sent_ids:
+        if eid in failures:
+            result.failed.append(failures.pop(eid))
+        else:
+            result.succeeded.append(eid)
+    result.failed.extend(failures.values())  # ids we did not send (should not happen): still reported
+    return result
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def encode_id(entity_id: str) -> str:
+    """An entity id as one path segment (``/``, ``?``, ``#`` and ``%`` included)."""
+    return quote(entity_id, safe="")
+
+
+def _json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+# --- the client ----------------------------------------------------------------------------------
+
+
+class BrokerClient:
+    """A client for one broker and one tenant.  The constructor sends nothing."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        session: requests.Session | None = None,
+        tenant: str | None = None,
+        auth: Auth | None = None,
+        flavour: Flavour = FLAVOURS["generic"],
+        context_mode: str | None = None,
+        context_url: str | None = None,
+        inline_context: Any = None,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        retry: RetryPolicy = RetryPolicy(),
+        verify: bool | str = True,
+        progress: Callable[[str], None] | None = None,
+        batch_size: int | None = None,
+        max_batch_bytes: int | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
+        rng: Callable[[float, float], float] = random.uniform,
+    ) -> None:
+        root = base_url.rstrip("/")
+        if root.endswith(API_ROOT):
+            root = root[: -len(API_ROOT)]
+        if not root.startswith(("http://", "https://")):
+            raise BrokerConfigError(f"broker URL {base_url!r} must start with http:// or https://")
+        self.base_url = root
+        self.session = session if session is not None else requests.Session()
+        if tenant is not None and (
+            not tenant or not tenant.isprintable() or not tenant.isascii() or tenant != tenant.strip()
+        ):
+            raise BrokerConfigError(
+                f"tenant {tenant!r}: a tenant name must be printable ASCII without "
+                "leading or trailing spaces (it travels in the NGSILD-Tenant header)"
+            )
+        self.tenant = tenant
+        self.auth = auth
+        self.flavour = flavour
+        self.context_mode = context_mode or flavour.default_context_mode
+        if self.context_mode not in CONTEXT_MODES:
+            raise BrokerConfigError(f"context mode {self.context_mode!r}: one of {', '.join(CONTEXT_MODES)}")
+        self.context_url = context_url
+        self.inline_context = inline_context
+        self.timeout = timeout
+        self.retry = retry
+        self.verify = verify
+        self.progress = progress
+        size = batch_size or flavour.batch_size
+        if not 1 <= size <= HARD_MAX_BATCH:
+            raise BrokerConfigError(f"batch size {size}: must be between 1 and {HARD_MAX_BATCH}")
+        self.batch_size = size
+        self.max_batch_bytes = max_batch_bytes or flavour.max_batch_bytes
+        self._sleep, self._clock, self._wall, self._rng = sleep, clock, wall_clock, rng
+
+    def __repr__(self) -> str:
+        return (
+            f"BrokerClient({self.base_url!r}, tenant={self.tenant!r}, flavour={self.flavour.name!r}, "
+            f"context_mode={self.context_mode!r}, auth={self.auth!r})"
+        )
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + (path if path.startswith("/ngsi-ld/") else API_ROOT + path)
+
+    def scrub(self, text: str) -> str:
+        for secret in self.auth.secrets() if self.auth else ():
+            if secret:
+                text = text.replace(secret, "***")
+        return text
+
+    def _say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+    def _ld_body(self, body: Any, headers: dict[str, str]) -> Any:
+        """Apply the context mode to a linked-data body (an object or a list of objects)."""
+        items = body if isinstance(body, list) else [body]
+        if self.context_mode == "inline":
+            headers["Content-Type"] = JSON_LD
+            if self.inline_context is None:
+                if any(isinstance(i, dict) and "@context" not in i for i in items):
+                    raise BrokerConfigError("inline context mode needs entities that carry @context")
+                return body
+            out = [
+                i if not isinstance(i, dict) or "@context" in i else {**i, "@context": self.inline_context}
+                for i in items
+            ]
+            return out if isinstance(body, list) else out[0]
+        if not self.context_url:
+            raise BrokerConfigError(
+                f"context mode {self.context_mode!r} needs a context URL "
+                "(--context-url, or upload_context() first)"
+            )
+        headers["Content-Type"] = JSON
+        headers["Link"] = f'<{self.context_url}>; rel="{CONTEXT_REL}"; type="{JSON_LD}"'
+        out = [{k: v for k, v in i.items() if k != "@context"} if isinstance(i, dict) else i for i in items]
+        return out if isinstance(body, list) else out[0]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        ld: bool = False,
+        ok: Iterable[int] = (),
+    ) -> requests.Response:
+        """Send one request with retries; a response >= 400 (and not in ``ok``) raises a ``BrokerProblem``.
+
+        ``ld=True`` marks a linked-data body: it gets the ``@context`` treatment of the context mode.
+        """
+        sent_headers = {"Accept": JSON}
+        if self.tenant:
+            sent_headers["NGSILD-Tenant"] = self.tenant
+        data: bytes | None = None
+        if json_body is not None:
+            body = self._ld_body(json_body, sent_headers) if ld else json_body
+            sent_headers.setdefault("Content-Type", JSON)
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        sent_headers.update(headers or {})
+        url = self.url(path)
+        where = f"{method} {url}"
+        started = self._clock()
+        waited = 0.0
+        reauthenticated = False
+        attempt = 0
+        while True:
+            attempt += 1
+            if self.auth is not None:
+                sent_headers["Authorization"] = self.auth.authorization()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    data=data,
+                    headers=sent_headers,
+                    timeout=self.timeout,
+                    verify=self.verify,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                reason = f"{type(exc).__name__}: {self.scrub(str(exc))}"
+                delay = self.retry.backoff(attempt, self._rng)
+                if not self._may_retry(attempt, waited, delay):
+                    raise BrokerUnavailable(self._gave_up(where, attempt, started, reason)) from None
+                self._say(f"{where}: {type(exc).__name__}; retry {attempt} in {delay:.1f} s")
+                self._sleep(delay)
+                waited += delay
+                continue
+            status = response.status_code
+            if (
+                status == 401
+                and self.auth is not None
+                and not reauthenticated
+                and self.auth.on_unauthorized()
+            ):
+                reauthenticated = True
+                attempt -= 1
+                continue
+            if status in self.retry.statuses and self._transient(response):
+                hinted = retry_after_seconds(response.headers.get("Retry-After"), self._wall())
+                delay = hinted if hinted is not None else self.retry.backoff(attempt, self._rng)
+                if not self._may_retry(attempt, waited, delay):
+                    hint = f" (it asked to wait {hinted:.0f} s)" if hinted is not None else ""
+                    raise BrokerUnavailable(self._gave_up(where, attempt, started, f"HTTP {status}{hint}"))
+                self._say(f"{where}: HTTP {status}; retry {attempt} in {delay:.1f} s")
+                self._sleep(delay)
+                waited += delay
+                continue
+            if status >= 400 and status not in ok:
+                raise self._problem(response, where)
+            return response
+
+    def _may_retry(self, attempt: int, waited: float, delay: float) -> bool:
+        return attempt < self.retry.attempts and waited + delay <= self.retry.max_total
+
+    def _gave_up(self, where: str, attempt: int, started: float, reason: str) -> str:
+        spent = self._clock() - started
+        return f"{where}: broker unavailable after {attempt} attempt(s) in {spent:.1f} s: {reason}"
+
+    def _transient(self, response: requests.Response) -> bool:
+        """A 503 LdContextNotAvailable without Retry-After is not transient: the broker already tried."""
+        if response.status_code != 503 or response.headers.get("Retry-After"):
+            return True
+        return problem_class(self._problem_body(response), 503) is not LdContextNotAvailable
+
+    @staticmethod
+    def _problem_body(response: requests.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    def _problem(self, response: requests.Response, where: str) -> BrokerProblem:
+        body = self._problem_body(response)
+        if not body:
+            text = response.text.strip()[:300]
+            body = {
+                "title": response.reason or f"HTTP {response.status_code}",
+                **({"detail": text} if text else {}),
+            }
+        error = make_problem(body, response.status_code, where)
+        error.args = (self.scrub(str(error)),)
+        return error
+
+    # -- entities ---------------------------------------------------------------------------
+
+    def query_entities(
+        self, types: Sequence[str], *, attrs: Sequence[str] | None = None, page_size: int | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every entity of ``types`` (one paged query per type, ``limit``/``offset``, ``count=true``).
+
+        Types may be full IRIs; a query without a ``Link`` header returns entities compacted with the
+        core context only, so our names come back as full IRIs.
+        """
+        limit = page_size or self.flavour.page_size
+        for entity_type in types:
+            offset = 0
+            while True:
+                params: dict[str, Any] = {
+                    "type": entity_type,
+                    "limit": limit,
+                    "offset": offset,
+                    "count": "true",
+                }
+                if attrs:
+                    params["attrs"] = ",".join(attrs)
+                response = self.request("GET", "/entities", params=params)
+                page = response.json() if response.content else []
+                if not isinstance(page, list):
+                    raise BrokerProblem(
+                        f"GET {self.url('/entities')}: expected a JSON array of entities, "
+                        f"got {type(page).__name__}",
+                        status=response.status_code,
+                    )
+                yield from page
+                offset += len(page)
+                total = response.headers.get("NGSILD-Results-Count")
+                if (
+                    not page
+                    or len(page) < limit
+                    or (total is not None and total.isdigit() and offset >= int(total))
+                ):
+                    break
+
+    def _chunks(self, items: Sequence[Any], size_of: Callable[[Any], int]) -> Iterator[list[Any]]:
+        chunk: list[Any] = []
+        chunk_bytes = 2
+        for item in items:
+            item_bytes = size_of(item) + 1
+            if chunk and (len(chunk) >= self.batch_size or chunk_bytes + item_bytes > self.max_batch_bytes):
+                yield chunk
+                chunk, chunk_bytes = [], 2
+            chunk.append(item)
+            chunk_bytes += item_bytes
+        if chunk:
+            yield chunk
+
+    def _batch(self, op: str, items: list[Any], ids: list[str]) -> BatchResult:
+        where = f"POST {self.url(f'/entityOperations/{op}')}"
+        try:
+            response = self.request("POST", f"/entityOperations/{op}", json_body=items, ld=op != "delete")
+        except PayloadTooLarge as exc:
+            if len(items) == 1:
+                return BatchResult(failed=[EntityFailure(ids[0], str(exc).split(": ", 1)[-1], exc)])
+            half = len(items) // 2
+            self._say(f"{where}: payload too large for the broker; splitting {len(items)} entities in two")
+            result = self._batch(op, items[:half], ids[:half])
+            result.extend(self._batch(op, items[half:], ids[half:]))
+            return result
+        except BrokerProblem as exc:  # the whole batch was refused
+            return BatchResult(failed=[EntityFailure(i, str(exc).split(": ", 1)[-1], exc) for i in ids])
+        if response.status_code == 207:
+            try:
+                body = response.json() if response.content else None
+            except ValueError:
+                body = None
+            return parse_batch_207(body, ids, where)
+        return BatchResult(succeeded=list(ids))
+
+    def _run_batches(
+        self, op: str, items: Sequence[Any], id_of: Callable[[Any], str], size_of: Callable[[Any], int]
+    ) -> BatchResult:
+        result = BatchResult()
+        done = 0
+        for item in items:
+            if size_of(item) + 2 > self.max_batch_bytes:
+                result.failed.append(
+                    EntityFailure(
+                        id_of(item),
+                        f"{size_of(item)} bytes, more than the "
+                        f"{self.max_batch_bytes}-byte request limit set for this broker",
+                    )
+                )
+        too_big = {f.entity_id for f in result.failed}
+        sendable = [i for i in items if id_of(i) not in too_big]
+        for chunk in self._chunks(sendable, size_of):
+            result.extend(self._batch(op, chunk, [id_of(i) for i in chunk]))
+            done += len(chunk)
+            self._say(f"{op}: {done}/{len(sendable)} entities sent")
+        return result
+
+    def upsert(self, entities: Sequence[Mapping[str, Any]]) -> BatchResult:
+        """``POST /entityOperations/upsert`` in chunks (by count and by bytes); replaces whole entities."""
+        prepared = [self._ld_body(dict(e), {}) for e in entities]
+        return self._run_batches("upsert", prepared, lambda e: str(e["id"]), _json_size)
+
+    def delete(self, ids: Sequence[str]) -> BatchResult:
+        """``POST /entityOperations/delete`` in chunks; an id the broker no longer has counts as deleted."""
+        result = self._run_batches("delete", list(ids), str, _json_size)
+        gone = [f for f in result.failed if isinstance(f.problem, ResourceNotFound)]
+        result.failed = [f for f in result.failed if f not in gone]
+        result.succeeded.extend(f.entity_id for f in gone)
+        return result
+
+    def retrieve(self, entity_id: str) -> dict[str, Any]:
+        body: dict[str, Any] = self.request("GET", f"/entities/{encode_id(entity_id)}").json()
+        return body
+
+    # -- @context management -----------------------------------------------------------------
+
+    def upload_context(self, document: Mapping[str, Any]) -> str:
+        """``POST /jsonldContexts`` (§5.13.2); the absolute URL the broker serves it at (from ``Location``)."""
+        if not self.flavour.jsonld_contexts:
+            raise BrokerConfigError(
+                f"{self.flavour.name} does not implement /jsonldContexts; use the inline or link context mode"
+            )
+        response = self.request("POST", "/jsonldContexts", json_body=dict(document))
+        location = response.headers.get("Location")
+        if not location:
+            raise BrokerProblem(
+                f"POST {self.url('/jsonldContexts')}: the broker stored the context but "
+                "sent no Location header",
+                status=response.status_code,
+            )
+        self.context_url = urljoin(self.base_url + "/", location)
+        return self.context_url
