@@ -743,3 +743,55 @@ def test_thousand_entity_batch_is_fast(api: str, broker: TestBroker, bulk: list[
     assert response.elapsed.total_seconds() < 3
     page = requests.get(f"{api}/entities?type=Initiative&limit=1000", headers=LDT, timeout=10).json()
     assert len(page) == 1000 and page[999]["url"]["value"] == "https://e.eu/999"
+
+
+def _serve_once(content_type: str, body: bytes) -> tuple[Any, str]:
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/ctx.jsonld"
+
+
+@pytest.mark.parametrize(("content_type", "expected"), [("application/ld+json", 201), ("text/plain", 503)])
+def test_link_context_served_on_loopback_is_fetched_only_as_json_ld(
+    broker: TestBroker, content_type: str, expected: int
+) -> None:
+    """Like Stellio, a remote context must come as application/ld+json; otherwise 503."""
+    context_body = json.dumps({"@context": entity_context()[0]}).encode()
+    server, url = _serve_once(content_type, context_body)
+    try:
+        response = requests.post(
+            f"{broker.url}/ngsi-ld/v1/entities",
+            json={
+                "id": "urn:ngsi-ld:Initiative:x",
+                "type": "Initiative",
+                "name": {"type": "LanguageProperty", "languageMap": {"en": "X"}},
+            },
+            headers={
+                "Link": f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="application/ld+json"'
+            },
+            timeout=10,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == expected, response.text
+    if expected == 201:
+        stored = broker.entities()["urn:ngsi-ld:Initiative:x"]
+        assert stored["type"] == "https://schema.org/Project"
+        assert "https://schema.org/name" in stored
+    else:
+        assert response.json()["type"] == "https://uri.etsi.org/ngsi-ld/errors/LdContextNotAvailable"

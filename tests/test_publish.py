@@ -523,12 +523,6 @@ def context_server() -> Iterator[ContextServer]:
         server.server_close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the test broker resolves only vendored contexts and its own "
-    "/jsonldContexts store, so it answers 503 LdContextNotAvailable for a loopback URL "
-    "(reported; remove this marker once it can fetch from loopback)",
-)
 def test_link_mode_with_serve_context(
     broker: TestBroker, run: Run, page: Path, context_server: ContextServer
 ) -> None:

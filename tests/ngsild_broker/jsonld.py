@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import re
 import threading
+import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -162,6 +164,37 @@ class ContextHandle:
         return name
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+def _is_loopback(url: str) -> bool:
+    parsed = urllib.parse.urlsplit(url)
+    return parsed.scheme == "http" and parsed.hostname in LOOPBACK_HOSTS
+
+
+def _fetch_loopback_context(url: str) -> dict[str, Any]:
+    """Fetch a context served on this machine, as a real broker fetches remote contexts.
+
+    Like Stellio, a context must be served as ``application/ld+json``.  Only loopback URLs are
+    fetched, so the test broker never reaches the network.
+    """
+    request = urllib.request.Request(url, headers={"Accept": "application/ld+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            content_type = response.headers.get_content_type()
+            if content_type != "application/ld+json":
+                raise ContextError(f"{url} is served as {content_type}, not application/ld+json")
+            document = json.loads(response.read())
+    except (OSError, ValueError) as exc:
+        raise ContextError(f"cannot fetch {url}: {exc}") from exc
+    return {
+        "contentType": "application/ld+json",
+        "contextUrl": None,
+        "documentUrl": url,
+        "document": document,
+    }
+
+
 class ContextRegistry:
     """One tenant's @context store (§5.13) plus the cache of processed contexts."""
 
@@ -190,6 +223,8 @@ class ContextRegistry:
                 "documentUrl": url,
                 "document": {"@context": entry["@context"]},
             }
+        if _is_loopback(url):
+            return _fetch_loopback_context(url)
         return local_document_loader(url, options)
 
     def handle(self, user_context: list[Any]) -> ContextHandle:

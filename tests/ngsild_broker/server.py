@@ -262,7 +262,6 @@ class _Handler(BaseHTTPRequestHandler):
                         404: "ResourceNotFound",
                         409: "AlreadyExists",
                         400: "BadRequestData",
-                        503: "LdContextNotAvailable",
                     }.get(fault.status, "InternalError")
                     error = NgsiError(
                         kind, "failure injected by the test", status=fault.status, title="Injected failure"
