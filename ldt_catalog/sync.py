@@ -1,9 +1,9 @@
 """Plan and apply: compare the catalogue with what the broker holds, then create, update and prune.
 
-Both sides are compared in JSON-LD *expanded* form, which is what a broker actually stores: our
-entities are expanded with their own ``@context``; the broker's are read without a ``Link`` header
-(so it compacts with the core context only) and expanded with the core context.  Before comparing,
-``canonical`` drops system attributes (``createdAt``, ``modifiedAt``, ``instanceId``), orders
+Both sides are compared in expanded form (as RDF, which is what a broker actually stores): our
+entities with their own ``@context``; the broker's are read without a ``Link`` header (so it
+compacts with the core context only) and interpreted with the core context.  Before comparing,
+``comparable`` drops system attributes (``createdAt``, ``modifiedAt``, ``instanceId``), orders
 multi-attribute instances (by ``datasetId``) and drops ``provenance.line`` / ``fieldLines``, which
 shift whenever something above an initiative on its page grows and must not cause writes.  Every
 other difference (including an attribute added or edited by hand in the broker) makes an update,
@@ -15,7 +15,6 @@ the catalogue; re-running after a crash re-plans from the broker's state and con
 
 from __future__ import annotations
 
-import copy
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from typing import Any
 
 from pyld import jsonld
 
+from ldt_catalog import rdf
 from ldt_catalog.broker import (
     BatchResult,
     BrokerClient,
@@ -42,68 +42,120 @@ VOLATILE_PROVENANCE = ("line", "fieldLines")
 
 
 # --- normalising ---------------------------------------------------------------------------------
+#
+# An entity is compared through its RDF: our converter in ``rdf.py`` (proven term for term equal
+# to pyld's toRdf) turns it into triples once, and the attribute nodes, which form a tree under the
+# entity, are folded into sorted tuples.  Equal tuples mean the same expanded entity, whatever the
+# compaction the broker answered with.  An entity outside the converter's JSON-LD subset (a foreign
+# GeoProperty, say) goes through pyld instead; both paths give the same form.
+
+TermKey = tuple[str, ...]
 
 
-def expand(entity: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    """One entity in expanded JSON-LD; ``context`` replaces any ``@context`` it carries."""
-    document = {k: v for k, v in entity.items() if k != "@context"}
-    document["@context"] = context if context is not None else entity.get("@context", CORE_CONTEXT_URL)
-    expanded = jsonld.expand(document, jsonld_options())
-    if len(expanded) != 1 or not isinstance(expanded[0], dict):
-        raise ValueError(f"entity {entity.get('id')!r} does not expand to one node")
-    result: dict[str, Any] = expanded[0]
-    return result
+@dataclass(frozen=True)
+class Comparable:
+    """The comparable form of one entity: its types, and per attribute IRI its sorted values."""
+
+    entity_id: str
+    types: tuple[str, ...]
+    attributes: Mapping[str, tuple[Any, ...]]
+    generator: str | None
+    """``provenance.json.generator``: who made the entity (None if not stated)."""
 
 
-def _canonical_value(value: Any) -> Any:
-    if isinstance(value, list):
-        items = [_canonical_value(v) for v in value]
-        return sorted(items, key=_instance_key)
+@cache
+def _converter(context_key: str) -> rdf.NodeConverter:
+    context = json.loads(context_key)
+    return rdf.NodeConverter(rdf.TermTable(context if isinstance(context, list) else [context]))
+
+
+def _term_key(term: rdf.Term) -> TermKey:
+    if isinstance(term, rdf.Iri):
+        return ("I", term.value)
+    if isinstance(term, rdf.BlankNode):
+        return ("B", term.label)
+    return ("L", term.lexical, term.datatype, term.language or "")
+
+
+def _pyld_triples(document: Mapping[str, Any]) -> list[tuple[TermKey, str, TermKey]]:
+    def key(term: Mapping[str, str]) -> TermKey:
+        if term["type"] == "IRI":
+            return ("I", term["value"])
+        if term["type"] == "blank node":
+            return ("B", term["value"])
+        return ("L", term["value"], term.get("datatype", rdf.XSD_STRING), term.get("language", ""))
+
+    dataset = jsonld.to_rdf(dict(document), jsonld_options())
+    return [
+        (key(t["subject"]), t["predicate"]["value"], key(t["object"])) for t in dataset.get("@default", [])
+    ]
+
+
+def _triples(entity: Mapping[str, Any], context: Any) -> list[tuple[TermKey, str, TermKey]]:
+    node = {k: v for k, v in entity.items() if k != "@context"}
+    try:
+        subjects = _converter(json.dumps(context, sort_keys=True)).subjects(node)
+        return [(_term_key(s), p, _term_key(o)) for subject in subjects for s, p, o in rdf.flatten(subject)]
+    except rdf.UnsupportedJsonLd:
+        return _pyld_triples({**node, "@context": context})
+
+
+def comparable(entity: Mapping[str, Any], context: Any = None) -> Comparable:
+    """The comparable form of an entity; ``context`` replaces any ``@context`` it carries."""
+    if context is None:
+        context = entity.get("@context", CORE_CONTEXT_URL)
+    triples = _triples(entity, context)
+    children: dict[TermKey, list[tuple[str, TermKey]]] = {}
+    for subject, predicate, obj in triples:
+        children.setdefault(subject, []).append((predicate, obj))
+    root: TermKey = ("I", str(entity.get("id")))
+    generator: list[str] = []
+
+    def fold(node: TermKey, within: str) -> Any:
+        """A blank node as the sorted tuple of its (predicate, value) pairs; other terms as they are."""
+        if node[0] != "B":
+            if within == PROVENANCE_IRI and node[0] == "L" and node[2] == rdf.RDF_JSON:
+                return _provenance_key(node, generator)
+            return node
+        pairs = [(p, fold(o, within)) for p, o in children.get(node, []) if p not in SYSTEM_IRIS]
+        return tuple(sorted(pairs, key=repr))
+
+    types: list[str] = []
+    attributes: dict[str, list[Any]] = {}
+    for predicate, obj in children.get(root, []):
+        if predicate == rdf.RDF_TYPE:
+            types.append(obj[1])
+        elif predicate not in SYSTEM_IRIS:
+            attributes.setdefault(predicate, []).append(fold(obj, predicate))
+    return Comparable(
+        str(entity.get("id")),
+        tuple(sorted(types)),
+        {name: tuple(sorted(values, key=repr)) for name, values in attributes.items()},
+        generator[0] if generator else None,
+    )
+
+
+def _provenance_key(literal: TermKey, generator: list[str]) -> TermKey:
+    """The provenance JSON without the line numbers that shift when text above an entity grows."""
+    value = json.loads(literal[1])
     if isinstance(value, dict):
-        if value.get("@type") == "@json":
-            return value  # a JSON literal is opaque: its arrays keep their order
-        return {k: _canonical_value(v) for k, v in value.items() if k not in SYSTEM_IRIS}
-    return value
-
-
-def _instance_key(value: Any) -> str:
-    if isinstance(value, dict) and DATASET_ID_IRI in value:
-        return "0" + json.dumps(value[DATASET_ID_IRI], sort_keys=True) + json.dumps(value, sort_keys=True)
-    return "1" + json.dumps(value, sort_keys=True)
-
-
-def canonical(expanded: Mapping[str, Any]) -> dict[str, Any]:
-    """The comparable form of an expanded entity (see the module docstring)."""
-    entity: dict[str, Any] = _canonical_value(copy.deepcopy(dict(expanded)))
-    for instance in entity.get(PROVENANCE_IRI, []):
-        for literal in instance.get(JSON_VALUE_IRI, []):
-            if isinstance(literal.get("@value"), dict):
-                literal["@value"] = {
-                    k: v for k, v in literal["@value"].items() if k not in VOLATILE_PROVENANCE
-                }
-    return entity
-
-
-def generator_of(expanded: Mapping[str, Any]) -> str | None:
-    """``provenance.json.generator`` of an expanded entity: who made it (None if not stated)."""
-    for instance in expanded.get(PROVENANCE_IRI, []):
-        for literal in instance.get(JSON_VALUE_IRI, []) if isinstance(instance, dict) else []:
-            value = literal.get("@value") if isinstance(literal, dict) else None
-            if isinstance(value, dict) and isinstance(value.get("generator"), str):
-                return str(value["generator"])
-    return None
+        if isinstance(value.get("generator"), str):
+            generator.append(value["generator"])
+        value = {k: v for k, v in value.items() if k not in VOLATILE_PROVENANCE}
+    return ("L", rdf.canonical_json(value), rdf.RDF_JSON, "")
 
 
 @cache
 def type_iris() -> tuple[str, ...]:
     """Our entity types as full IRIs (what we query the broker for)."""
-    node = expand({"id": "urn:ngsi-ld:x:x", "type": list(ENTITY_TYPES)}, entity_context())
-    return tuple(node["@type"])
+    table = rdf.TermTable(entity_context())
+    return tuple(table.expand_vocab(name) for name in ENTITY_TYPES)
 
 
-def changed_attributes(desired: Mapping[str, Any], held: Mapping[str, Any]) -> list[str]:
-    names = sorted(set(desired) | set(held))
-    return [n for n in names if desired.get(n) != held.get(n)]
+def changed_attributes(desired: Comparable, held: Comparable) -> list[str]:
+    names = sorted(set(desired.attributes) | set(held.attributes))
+    changed = [n for n in names if desired.attributes.get(n) != held.attributes.get(n)]
+    return ["@type", *changed] if desired.types != held.types else changed
 
 
 # --- planning ------------------------------------------------------------------------------------
@@ -133,8 +185,8 @@ class Plan:
         }
 
 
-def plan(desired: Sequence[Entity], held: Mapping[str, Mapping[str, Any]], *, prune: bool = False) -> Plan:
-    """What to write so the broker holds ``desired``; ``held`` maps id -> the broker's expanded entity."""
+def plan(desired: Sequence[Entity], held: Mapping[str, Comparable], *, prune: bool = False) -> Plan:
+    """What to write so the broker holds ``desired``; ``held`` maps id -> the broker's entity."""
     result = Plan()
     wanted = set()
     for entity in sorted(desired, key=lambda e: str(e["id"])):
@@ -144,13 +196,13 @@ def plan(desired: Sequence[Entity], held: Mapping[str, Mapping[str, Any]], *, pr
         if current is None:
             result.create.append(entity)
             continue
-        mine, theirs = canonical(expand(entity)), canonical(current)
-        if mine == theirs:
+        mine = comparable(entity)
+        if mine == current:
             result.unchanged.append(entity_id)
         else:
-            result.update.append((entity, changed_attributes(mine, theirs)))
+            result.update.append((entity, changed_attributes(mine, current)))
     for entity_id in sorted(set(held) - wanted):
-        if generator_of(held[entity_id]) != GENERATOR:
+        if held[entity_id].generator != GENERATOR:
             result.foreign.append(entity_id)
         elif prune:
             result.delete.append(entity_id)
@@ -159,13 +211,15 @@ def plan(desired: Sequence[Entity], held: Mapping[str, Mapping[str, Any]], *, pr
     return result
 
 
-def read_broker(client: BrokerClient, types: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-    """id -> expanded entity, for every entity of our types the broker holds (a new tenant: none)."""
-    held: dict[str, dict[str, Any]] = {}
+def read_broker(client: BrokerClient, types: Iterable[str] | None = None) -> dict[str, Comparable]:
+    """id -> comparable form, for every entity of our types the broker holds (a new tenant: none).
+
+    The broker answers without a ``Link`` header, so it compacts with the core context only.
+    """
+    held: dict[str, Comparable] = {}
     try:
         for entity in client.query_entities(list(types or type_iris())):
-            node = expand(entity, CORE_CONTEXT_URL)
-            held[str(node["@id"])] = node
+            held[str(entity.get("id"))] = comparable(entity, CORE_CONTEXT_URL)
     except NonexistentTenant:
         return {}
     return held

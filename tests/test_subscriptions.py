@@ -111,6 +111,8 @@ def test_notification_round_trip(
     assert entity.id == DUET and entity.type == "Initiative" and entity.name == "DUET"
     assert NEW_TEXT in entity.attributes["description"]["languageMap"]["en"]
 
+    # The receiver can print before the broker has recorded the delivery: let it settle.
+    assert broker.wait_for_notifications(5.0)
     assert main(["subscriptions", "--broker", broker.url]) == 0
     listing = capsys.readouterr().out
     assert SUB_ID in listing and "sent 3, failed 0" in listing and "last notification never" not in listing
