@@ -4,27 +4,8 @@ Nothing here touches the network until a method is called; the ``requests.Sessio
 the sleep function and the random source are injected, so tests drive every path without sockets
 or real waiting.
 
-The exceptions, defined in ``broker_errors.py`` (the broker branch of the tree in ``errors.py``)::
-
-    LdtCatalogError
-    └── BrokerError                      talking to an NGSI-LD broker failed
-        ├── BrokerConfigError            bad client settings (tenant with control characters, no context URL ...)
-        ├── BrokerUnavailable            connection refused/reset, timeouts, 429/502/503/504 after every retry
-        ├── AuthenticationFailed         (auth.py) the token endpoint refused us or answered nonsense
-        └── BrokerProblem                the broker answered with an error; fallback for unknown ProblemDetails types
-            ├── InvalidRequest           400  the request is syntactically wrong
-            ├── BadRequestData           400  the payload breaks a rule (§4.6.4 characters, bad ids ...)
-            ├── PayloadTooLarge          413  body or batch over the broker's limit (batches are split and re-sent)
-            ├── Unauthorized             401/403 without a ProblemDetails type we know
-            ├── AlreadyExists            409
-            ├── OperationNotSupported    422
-            ├── ResourceNotFound         404
-            ├── NonexistentTenant        404  (Orion-LD spells it NonExistingTenant)
-            ├── TooComplexQuery          403
-            ├── TooManyResults           403
-            ├── InternalError            500
-            ├── NotImplementedByBroker   501
-            └── LdContextNotAvailable    503  the broker could not fetch our @context
+The exceptions are typed from the broker's ProblemDetails; their tree is drawn once, in
+``broker_errors.py`` (the broker branch of the tree in ``errors.py``).
 
 Each message names the request, the entity id or attribute when the broker gave one, and what the
 broker expected; secrets held by the ``Auth`` object are scrubbed from every message.

@@ -32,13 +32,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import IO, Any
 
 from pyld import jsonld
 
 from ldt_catalog.context import CORE_CONTEXT_URL, entity_context, load_context_document
 from ldt_catalog.errors import ContextError, LdtCatalogError
+from ldt_catalog.httpserver import BackgroundServer
 
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 SYSTEM_MEMBERS = frozenset({"createdAt", "modifiedAt", "deletedAt", "instanceId"})
@@ -364,14 +365,14 @@ def describe(notification: Notification) -> list[str]:
 # -- the receiver -----------------------------------------------------------------------------------
 
 
-class NotificationReceiver(ThreadingHTTPServer):
+class NotificationReceiver(BackgroundServer):
     """An HTTP endpoint for notifications: POST (any path) → 204, or 400 with the problems found.
 
     Each notification is printed as readable lines to ``out`` (flushed) and kept in ``received``;
     ``wait_for(n, timeout)`` blocks until ``n`` have arrived (tests).  Loopback by default.
     """
 
-    daemon_threads = True
+    thread_name = "notification-receiver"
 
     def __init__(
         self,
@@ -391,15 +392,11 @@ class NotificationReceiver(ThreadingHTTPServer):
         self.lines: list[str] = []
         self.rejected: list[list[str]] = []
         self._arrived = threading.Condition()
-        self._thread: threading.Thread | None = None
         super().__init__((host, port), _ReceiverHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        if isinstance(host, (bytes, bytearray)):
-            host = host.decode()
-        return f"http://{host}:{port}/notify"
+        return f"{self.base_url}/notify"
 
     def accept(self, body: bytes, link_header: str | None) -> None:
         """Parse, print and keep one notification (``NotificationError`` if it is not one)."""
@@ -423,23 +420,6 @@ class NotificationReceiver(ThreadingHTTPServer):
         """Block until at least ``count`` notifications have arrived; False on timeout."""
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.received) >= count, timeout)
-
-    def start(self) -> NotificationReceiver:
-        self._thread = threading.Thread(
-            target=self.serve_forever, args=(0.05,), name="notification-receiver", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.server_close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
 
 class _ReceiverHandler(BaseHTTPRequestHandler):

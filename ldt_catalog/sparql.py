@@ -28,11 +28,10 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -40,6 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 import pyoxigraph as ox
 
 from ldt_catalog.errors import LdtCatalogError
+from ldt_catalog.httpserver import BackgroundServer
 
 CATALOG_TTL = "catalog.ttl"
 ENTITIES_TTL = "entities.ttl"
@@ -345,43 +345,21 @@ def negotiate(accept: str | None, kind: str) -> str | None:
     return None
 
 
-class SparqlServer(ThreadingHTTPServer):
+class SparqlServer(BackgroundServer):
     """A read-only SPARQL 1.1 Protocol endpoint over one store; ``/sparql`` is the service.
 
     Use as a context manager: ``with SparqlServer(store) as server: server.start(); server.url``.
     """
 
-    daemon_threads = True
+    thread_name = "sparql-endpoint"
 
     def __init__(self, store: ox.Store, host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store
-        self._thread: threading.Thread | None = None
         super().__init__((host, port), _SparqlHandler)
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        if isinstance(host, (bytes, bytearray)):
-            host = host.decode()
-        return f"http://{host}:{port}/sparql"
-
-    def start(self) -> SparqlServer:
-        """Serve in a background thread (tests); the CLI calls ``serve_forever`` instead."""
-        self._thread = threading.Thread(
-            target=self.serve_forever, args=(0.05,), name="sparql-endpoint", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self.server_close()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        return f"{self.base_url}/sparql"
 
 
 class _SparqlHandler(BaseHTTPRequestHandler):

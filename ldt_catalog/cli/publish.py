@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from ldt_catalog.broker import (
 )
 from ldt_catalog.cli.build import DEFAULT_SEED
 from ldt_catalog.context import LDT_CONTEXT_URL, contexts_dir, entity_context, ldt_term_definitions
+from ldt_catalog.httpserver import BackgroundServer
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 2, 3, 4
 ENV_BROKER = "NGSI_LD_BROKER_URL"
@@ -400,10 +401,10 @@ class _ContextHandler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
 
 
-class ContextServer(ThreadingHTTPServer):
+class ContextServer(BackgroundServer):
     """Serves exactly the ``*.jsonld`` files found in a directory at start-up, by name, from memory."""
 
-    daemon_threads = True
+    thread_name = "context-server"
 
     def __init__(self, address: tuple[str, int], directory: Path | None = None) -> None:
         folder = directory or contexts_dir()
@@ -412,8 +413,7 @@ class ContextServer(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
+        return self.base_url
 
 
 def run_serve_context(args: argparse.Namespace) -> int:
