@@ -33,10 +33,10 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
 from ldt_catalog.context import DocumentLoader, local_document_loader
-from ldt_catalog.shacl import ShaclReport, ShapesNotFound, load_rdf_files, run_shacl
 from ldt_catalog.errors import ContextError
 from ldt_catalog.federation_config import Address, FederationSettings, GaiaxSettings, require_gaiax
 from ldt_catalog.model import Catalog
+from ldt_catalog.shacl import ShaclReport, ShapesNotFound, load_rdf_files, run_shacl
 
 GX = "https://w3id.org/gaia-x/development#"
 GX_CONTEXT_URL = "https://w3id.org/gaia-x/development#"
