@@ -110,6 +110,7 @@ JSON = "application/json"
 JSON_LD = "application/ld+json"
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 CONTEXT_MODES = ("inline", "link", "upload")
+ID_QUERY_CHUNK = 50  # ids per GET ?id=...: keeps the URL well under common 8 kB limits
 HARD_MAX_BATCH = 1000  # Orion-LD processes at most 1000 entities per batch (FIWARE/context.Orion-LD#1951)
 
 
@@ -446,6 +447,20 @@ class BrokerClient:
                     or (total is not None and total.isdigit() and offset >= int(total))
                 ):
                     break
+
+    def entities_by_id(self, ids: Sequence[str], types: Sequence[str]) -> Iterator[dict[str, Any]]:
+        """The broker's copies of those of ``ids`` it holds, ``ID_QUERY_CHUNK`` ids per request."""
+        for start in range(0, len(ids), ID_QUERY_CHUNK):
+            part = ids[start : start + ID_QUERY_CHUNK]
+            params = {"id": ",".join(part), "type": ",".join(types), "limit": len(part)}
+            response = self.request("GET", "/entities", params=params)
+            page = response.json() if response.content else []
+            if not isinstance(page, list):
+                raise BrokerProblem(
+                    f"GET {self.url('/entities')}: expected a JSON array of entities, got {type(page).__name__}",
+                    status=response.status_code,
+                )
+            yield from page
 
     def _chunks(self, items: Sequence[Any], size_of: Callable[[Any], int]) -> Iterator[list[Any]]:
         chunk: list[Any] = []

@@ -9,14 +9,16 @@ shift whenever something above an initiative on its page grows and must not caus
 other difference (including an attribute added or edited by hand in the broker) makes an update,
 and an upsert replaces the whole entity, so hand edits are repaired.
 
-Order of writes: all upserts first, deletes last, so a crash never loses an entity that is still in
-the catalogue; re-running after a crash re-plans from the broker's state and converges.
+Publish streams: the catalogue is compared in chunks, reading the broker's copies by id, and only
+ids are kept between chunks.  Order of writes: all upserts first, deletes last, so a crash never
+loses an entity that is still in the catalogue; re-running after a crash re-plans from the
+broker's state and converges.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -163,8 +165,10 @@ def changed_attributes(desired: Comparable, held: Comparable) -> list[str]:
 
 @dataclass
 class Plan:
-    create: list[Entity] = field(default_factory=list)
-    update: list[tuple[Entity, list[str]]] = field(default_factory=list)  # entity, changed attribute IRIs
+    """What a publish does, by entity id (entities themselves are never kept: publish streams)."""
+
+    create: list[str] = field(default_factory=list)
+    update: list[tuple[str, list[str]]] = field(default_factory=list)  # id, changed attribute IRIs
     unchanged: list[str] = field(default_factory=list)
     delete: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)  # ours, not in the catalogue, kept (no --prune)
@@ -176,8 +180,8 @@ class Plan:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "create": [e["id"] for e in self.create],
-            "update": [{"id": e["id"], "attributes": attrs} for e, attrs in self.update],
+            "create": self.create,
+            "update": [{"id": entity_id, "attributes": attrs} for entity_id, attrs in self.update],
             "unchanged": self.unchanged,
             "delete": self.delete,
             "staleKept": self.stale,
@@ -185,44 +189,67 @@ class Plan:
         }
 
 
-def plan(desired: Sequence[Entity], held: Mapping[str, Comparable], *, prune: bool = False) -> Plan:
-    """What to write so the broker holds ``desired``; ``held`` maps id -> the broker's entity."""
-    result = Plan()
-    wanted = set()
-    for entity in sorted(desired, key=lambda e: str(e["id"])):
+def plan_chunk(desired: Sequence[Entity], held: Mapping[str, Comparable], todo: Plan) -> list[Entity]:
+    """Add ``desired`` to the plan; returns the entities to upsert (new or changed)."""
+    upserts = []
+    for entity in desired:
         entity_id = str(entity["id"])
-        wanted.add(entity_id)
         current = held.get(entity_id)
         if current is None:
-            result.create.append(entity)
+            todo.create.append(entity_id)
+            upserts.append(entity)
             continue
         mine = comparable(entity)
         if mine == current:
-            result.unchanged.append(entity_id)
+            todo.unchanged.append(entity_id)
         else:
-            result.update.append((entity, changed_attributes(mine, current)))
-    for entity_id in sorted(set(held) - wanted):
-        if held[entity_id].generator != GENERATOR:
-            result.foreign.append(entity_id)
+            todo.update.append((entity_id, changed_attributes(mine, current)))
+            upserts.append(entity)
+    return upserts
+
+
+def plan_leftovers(held: Iterable[Comparable], wanted: set[str], todo: Plan, *, prune: bool) -> None:
+    """Entities of our types the broker holds that the catalogue no longer has."""
+    for entity in sorted(held, key=lambda e: e.entity_id):
+        if entity.entity_id in wanted:
+            continue
+        if entity.generator != GENERATOR:
+            todo.foreign.append(entity.entity_id)
         elif prune:
-            result.delete.append(entity_id)
+            todo.delete.append(entity.entity_id)
         else:
-            result.stale.append(entity_id)
-    return result
+            todo.stale.append(entity.entity_id)
 
 
-def read_broker(client: BrokerClient, types: Iterable[str] | None = None) -> dict[str, Comparable]:
-    """id -> comparable form, for every entity of our types the broker holds (a new tenant: none).
+def plan(desired: Sequence[Entity], held: Mapping[str, Comparable], *, prune: bool = False) -> Plan:
+    """The whole plan at once, for callers that hold everything (tests, small catalogues)."""
+    todo = Plan()
+    plan_chunk(sorted(desired, key=lambda e: str(e["id"])), held, todo)
+    plan_leftovers(held.values(), {str(e["id"]) for e in desired}, todo, prune=prune)
+    return todo
+
+
+def held_copies(client: BrokerClient, ids: Sequence[str]) -> dict[str, Comparable]:
+    """The broker's copies of ``ids`` (those it holds), in comparable form."""
+    try:
+        return {
+            str(entity.get("id")): comparable(entity, CORE_CONTEXT_URL)
+            for entity in client.entities_by_id(ids, type_iris())
+        }
+    except NonexistentTenant:
+        return {}
+
+
+def held_entities(client: BrokerClient) -> Iterator[Comparable]:
+    """Every entity of our types the broker holds, page by page (a new tenant: none).
 
     The broker answers without a ``Link`` header, so it compacts with the core context only.
     """
-    held: dict[str, Comparable] = {}
     try:
-        for entity in client.query_entities(list(types or type_iris())):
-            held[str(entity.get("id"))] = comparable(entity, CORE_CONTEXT_URL)
+        for entity in client.query_entities(list(type_iris())):
+            yield comparable(entity, CORE_CONTEXT_URL)
     except NonexistentTenant:
-        return {}
-    return held
+        return
 
 
 # --- applying ------------------------------------------------------------------------------------
@@ -252,52 +279,79 @@ class SyncResult:
         }
 
 
-def apply(client: BrokerClient, todo: Plan, progress: Callable[[str], None] | None = None) -> SyncResult:
-    """Send the plan: upserts first, deletes last.  ``BrokerUnavailable`` says how far it got."""
-    result = SyncResult(unchanged=list(todo.unchanged))
-    to_create = {str(e["id"]) for e in todo.create}
-    upserts = sorted([*todo.create, *(e for e, _ in todo.update)], key=lambda e: str(e["id"]))
-    confirmed = 0
-    try:
-        if upserts:
-            outcome: BatchResult = client.upsert(upserts)
-            confirmed += len(outcome.succeeded)
-            for entity_id in outcome.succeeded:
-                (result.created if entity_id in to_create else result.updated).append(entity_id)
-            result.failed.extend(outcome.failed)
-        if todo.delete:
-            if progress:
-                progress(f"deleting {len(todo.delete)} entities no longer in the catalogue")
-            removed = client.delete(todo.delete)
-            result.deleted.extend(removed.succeeded)
-            result.failed.extend(removed.failed)
-    except BrokerUnavailable as exc:
-        raise BrokerUnavailable(
-            f"{exc}\n{todo.writes} write(s) were planned; nothing is lost: run publish again to finish "
-            "(it re-reads the broker and sends only what is still missing)"
-        ) from None
-    return result
+def _record(outcome: BatchResult, created: set[str], result: SyncResult) -> None:
+    for entity_id in outcome.succeeded:
+        (result.created if entity_id in created else result.updated).append(entity_id)
+    result.failed.extend(outcome.failed)
+
+
+COMPARE_CHUNK = 100
+"""Entities compared (and their broker copies read by id) per round: memory stays flat."""
 
 
 def synchronise(
     client: BrokerClient,
-    desired: Sequence[Entity],
+    desired: Iterable[Entity],
     *,
     prune: bool = False,
     dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
     before_writes: Callable[[], None] | None = None,
+    chunk_size: int = COMPARE_CHUNK,
 ) -> tuple[Plan, SyncResult | None]:
-    """Read, plan and (unless ``dry_run``) apply; returns the plan and the result (None for a dry run).
+    """Compare and (unless ``dry_run``) write, chunk by chunk; returns the plan and the result.
 
-    ``before_writes`` runs only when there is something to write (upload mode puts our @context on
-    the broker there, so a publish with nothing to change writes nothing at all).
+    For each chunk of ``desired`` the broker's copies are read by id, compared, and the new or
+    changed entities upserted.  Then the broker's entities of our types are listed page by page:
+    those no longer in the catalogue are kept (foreign, or stale without ``--prune``) or deleted,
+    last.  Only ids are kept between chunks.  ``before_writes`` runs once, before the first write
+    (upload mode puts our @context on the broker there, so an unchanged publish writes nothing).
     """
-    if progress:
-        progress("reading what the broker holds")
-    todo = plan(desired, read_broker(client), prune=prune)
-    if dry_run:
-        return todo, None
-    if todo.writes and before_writes is not None:
-        before_writes()
-    return todo, apply(client, todo, progress)
+    todo = Plan()
+    result = None if dry_run else SyncResult()
+    wanted: set[str] = set()
+    ready = False
+    compared = 0
+    try:
+        for chunk in _chunks(desired, chunk_size):
+            ids = [str(entity["id"]) for entity in chunk]
+            wanted.update(ids)
+            created_before = len(todo.create)
+            upserts = plan_chunk(chunk, held_copies(client, ids), todo)
+            compared += len(chunk)
+            if progress and compared % (chunk_size * 50) == 0:
+                progress(f"compared {compared} entities, {len(todo.create) + len(todo.update)} to write")
+            if result is None or not upserts:
+                continue
+            if not ready and before_writes is not None:
+                before_writes()
+            ready = True
+            _record(client.upsert(upserts), set(todo.create[created_before:]), result)
+        if progress:
+            progress("listing what the broker holds of our types")
+        plan_leftovers(held_entities(client), wanted, todo, prune=prune)
+        if result is not None:
+            result.unchanged = list(todo.unchanged)
+            if todo.delete:
+                if progress:
+                    progress(f"deleting {len(todo.delete)} entities no longer in the catalogue")
+                removed = client.delete(todo.delete)
+                result.deleted.extend(removed.succeeded)
+                result.failed.extend(removed.failed)
+    except BrokerUnavailable as exc:
+        raise BrokerUnavailable(
+            f"{exc}\n{compared} entities were compared so far; nothing is lost: run publish again to "
+            "finish (it re-reads the broker and sends only what is still missing)"
+        ) from None
+    return todo, result
+
+
+def _chunks(items: Iterable[Entity], size: int) -> Iterator[list[Entity]]:
+    chunk: list[Entity] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

@@ -108,3 +108,25 @@ def test_plan_keeps_foreign_entities_and_prunes_only_ours() -> None:
     assert todo.foreign == [foreign["id"]]
     assert todo.create == [] and todo.update == []
     assert sorted(todo.unchanged) == sorted(e["id"] for e in ours)
+
+
+def test_synchronise_in_chunks_of_one_reads_by_id_and_converges() -> None:
+    from ldt_catalog.broker import BrokerClient
+    from tests.ngsild_broker import TestBroker
+
+    desired = entities()
+    with TestBroker() as broker:
+        client = BrokerClient(broker.url, inline_context=entity_context())
+        _, result = sync.synchronise(client, desired, chunk_size=1)
+        assert result is not None and sorted(result.created) == sorted(e["id"] for e in desired)
+        by_id = [r for r in broker.requests_log if r.method == "GET" and "id=" in r.query]
+        assert len(by_id) == len(desired)
+        writes_before = len([r for r in broker.requests_log if r.method == "POST"])
+        _, second = sync.synchronise(client, desired, chunk_size=1)
+        assert (
+            second is not None
+            and second.summary() == "created 0, updated 0, unchanged 3, deleted 0, failed 0"
+        )
+        assert len([r for r in broker.requests_log if r.method == "POST"]) == writes_before
+        _, pruned = sync.synchronise(client, desired[:2], chunk_size=1, prune=True)
+        assert pruned is not None and pruned.deleted == [desired[2]["id"]]

@@ -272,10 +272,10 @@ def _name(iri: str) -> str:
 
 def _print_plan(todo: sync.Plan, dry_run: bool) -> None:
     verb = "would " if dry_run else ""
-    for entity in todo.create:
-        print(f"  {verb}create {entity['id']}")
-    for entity, attributes in todo.update:
-        print(f"  {verb}update {entity['id']} ({', '.join(_name(a) for a in attributes)})")
+    for entity_id in todo.create:
+        print(f"  {verb}create {entity_id}")
+    for entity_id, attributes in todo.update:
+        print(f"  {verb}update {entity_id} ({', '.join(_name(a) for a in attributes)})")
     for entity_id in todo.delete:
         print(f"  {verb}delete {entity_id}")
     for entity_id in todo.stale:
