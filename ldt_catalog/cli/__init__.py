@@ -81,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LdtCatalogError as exc:
         print(f"ldt-catalog: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    except BrokenPipeError:
+        # The reader went away (``ldt-catalog query ... | head``): not an error of ours.
+        _silence_stdout()
+        return EXIT_OK
     except OSError as exc:
         print(f"ldt-catalog: {exc}", file=sys.stderr)
         return EXIT_UNAVAILABLE
@@ -88,6 +92,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ldt-catalog: interrupted", file=sys.stderr)
         return 130
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def run() -> None:
