@@ -21,6 +21,15 @@ EXIT_PUBLISH_FAILED = 3
 EXIT_UNAVAILABLE = 4
 
 EXIT_CODES_HELP = """\
+first steps:
+  ldt-catalog build                          # seed/ -> dist/ (entities, Turtle, report)
+  ldt-catalog query --list                   # shipped SPARQL queries over dist/catalog.ttl
+  ldt-catalog query contact-points
+  ldt-catalog publish --broker URL           # bring a broker in line with the catalogue
+  ldt-catalog listen &                       # print notifications as they arrive
+  ldt-catalog subscribe --broker URL         # subscriptions/*.jsonld -> broker
+  ldt-catalog <command> --help               # every command explains itself
+
 exit codes:
   0  success
   1  invalid input: the pages or the produced data break a rule; every problem is
