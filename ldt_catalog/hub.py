@@ -23,7 +23,9 @@ HTML comments only separate blocks; ``###`` headings are text.  CRLF and a UTF-8
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -48,6 +50,7 @@ LABEL_SYNONYMS: dict[LabelKind, str] = {
 """Known labels: each ``/``-separated part of the lower-cased label must match one pattern."""
 
 
+@functools.lru_cache(maxsize=1024)
 def label_kind(label: str) -> LabelKind | None:
     """The field a label fills (``Webpage / Reference Link`` → ``webpages``), or None if unknown."""
     norm = re.sub(r"\s+", " ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
@@ -112,27 +115,43 @@ class RawPage:
     """Warnings found while reading (text before the title, an unclosed code fence ...)."""
 
 
-@dataclass(frozen=True)
 class _Line:
-    number: int
-    text: str  # without line ending, trailing spaces and HTML comments
-    code: bool  # inside a fenced code block, fences included
-    fence_open: bool = False
-    fence_close: bool = False
-    hard_break: bool = False  # ended with two spaces: the paragraph shows a line break here
+    """One physical line, with what the reader asks of it worked out once."""
 
-    @property
-    def blank(self) -> bool:
-        return not self.code and not self.text.strip()
+    __slots__ = (
+        "blank",
+        "code",
+        "fence_close",
+        "fence_open",
+        "hard_break",
+        "heading",
+        "indent",
+        "number",
+        "text",
+    )
 
-    @property
-    def indent(self) -> int:
-        return len(self.text) - len(self.text.lstrip(" "))
-
-    @property
-    def heading(self) -> tuple[int, str] | None:
-        m = _HEADING.match(self.text) if not self.code else None
-        return (len(m.group(1)), m.group(2) or "") if m else None
+    def __init__(
+        self,
+        number: int,
+        text: str,
+        code: bool,
+        fence_open: bool = False,
+        fence_close: bool = False,
+        hard_break: bool = False,
+    ) -> None:
+        self.number = number
+        self.text = text  # without line ending, trailing spaces and HTML comments
+        self.code = code  # inside a fenced code block, fences included
+        self.fence_open = fence_open
+        self.fence_close = fence_close
+        self.hard_break = hard_break  # ended with two spaces: the paragraph shows a line break here
+        stripped = text.lstrip(" ")
+        self.blank = not code and not stripped.strip()
+        self.indent = len(text) - len(stripped)
+        self.heading: tuple[int, str] | None = None
+        if not code and stripped[:1] == "#":
+            m = _HEADING.match(text)
+            self.heading = (len(m.group(1)), m.group(2) or "") if m else None
 
 
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -157,24 +176,35 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
     fence_ref: SourceRef | None = None
     in_comment = False
     for number, raw in enumerate(physical, start=1):
+        if fence is None and not in_comment and "<!--" not in raw and "`" not in raw and "~" not in raw:
+            kept = raw.rstrip("\r")  # the common line: no fence, no comment
+            text = kept.rstrip()
+            lines.append(_Line(number, text, False, False, False, kept.endswith("  ") and bool(text)))
+            continue
         text = raw.rstrip("\r").rstrip()
         if fence is not None:
             closing = _FENCE.match(text)
-            close = bool(closing and closing.group(1)[0] == fence[0] and len(closing.group(1)) >= len(fence)
-                         and not text[closing.end():].strip())
+            close = bool(
+                closing
+                and closing.group(1)[0] == fence[0]
+                and len(closing.group(1)) >= len(fence)
+                and not text[closing.end() :].strip()
+            )
             lines.append(_Line(number, text, True, fence_close=close))
             fence = None if close else fence
             continue
         kept, rest = "", raw.rstrip("\r")
+        if not in_comment and "<!--" not in rest:
+            kept, rest = rest, ""
         while rest:
             marker = "-->" if in_comment else "<!--"
             at = rest.find(marker)
             if at < 0:
                 kept, rest = kept + ("" if in_comment else rest), ""
             else:
-                kept, rest = kept + ("" if in_comment else rest[:at]), rest[at + len(marker):]
+                kept, rest = kept + ("" if in_comment else rest[:at]), rest[at + len(marker) :]
                 in_comment = not in_comment
-        opening = _FENCE.match(kept) if not in_comment else None
+        opening = _FENCE.match(kept) if not in_comment and ("`" in kept or "~" in kept) else None
         if opening:
             fence, fence_ref = opening.group(1), SourceRef(path, number)
             lines.append(_Line(number, kept.rstrip(), True, fence_open=True))
@@ -182,8 +212,11 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
             hard_break = kept.endswith("  ") and bool(kept.strip())
             lines.append(_Line(number, kept.rstrip(), False, hard_break=hard_break))
     if fence is not None and fence_ref is not None:
-        notes.append(Diagnostic.at(fence_ref, "code fence is never closed: the rest of the page is code",
-                                   Severity.WARNING))
+        notes.append(
+            Diagnostic.at(
+                fence_ref, "code fence is never closed: the rest of the page is code", Severity.WARNING
+            )
+        )
     return lines
 
 
@@ -225,7 +258,7 @@ class _Body:
         if line.code:
             if block and block.kind == "bullet" and (block.fenced or line.indent >= block.column):
                 # a code block inside a bullet, blank lines and all
-                block.lines += [""] * block.blank_after + [line.text[min(line.indent, block.column):]]
+                block.lines += [""] * block.blank_after + [line.text[min(line.indent, block.column) :]]
                 block.blank_after = 0
                 block.fenced = line.fence_open or (block.fenced and not line.fence_close)
             else:
@@ -245,7 +278,7 @@ class _Body:
             return
         if block and block.blank_after:
             if line.indent >= block.column and not _RULE.match(line.text):
-                block.lines += [""] * block.blank_after + [line.text[block.column:]]
+                block.lines += [""] * block.blank_after + [line.text[block.column :]]
                 block.blank_after = 0
                 return
             self._flush()
@@ -263,8 +296,9 @@ class _Body:
             image = image_only(line.text)
             if image is not None:
                 self._flush()
-                self.logo = RawImage(image.url, image.title or "", image.attributes,
-                                     SourceRef(self.path, line.number))
+                self.logo = RawImage(
+                    image.url, image.title or "", image.attributes, SourceRef(self.path, line.number)
+                )
                 return
         self._text(line.number, line.text)
         if line.hard_break and self._open and self._open.kind == "paragraph":
@@ -275,7 +309,7 @@ class _Body:
         indent = len(text) - len(text.lstrip(" "))
         bullet = _BULLET.fullmatch(text)
         if block and block.kind == "bullet" and (indent >= block.column or (not bullet and not block.code)):
-            block.lines.append(text[min(indent, block.column):])
+            block.lines.append(text[min(indent, block.column) :])
             return
         if bullet and indent < 4:
             self._flush()
@@ -294,6 +328,8 @@ class _Body:
         block = self._open
         if block and block.kind == "bullet" and line.indent >= block.column:
             return False
+        if ":" not in line.text and "**" not in line.text[:5] and "__" not in line.text[:5]:
+            return False  # no label pattern can match: spare the regular expressions
         m = _BOLD_LABEL.fullmatch(line.text) or _BOLD_ONLY.fullmatch(line.text)
         if m and "rest" not in m.groupdict() and label_kind(m.group("label")) is None:
             m = None  # ``**Some bold words**`` alone is text unless it names a known label
@@ -335,9 +371,14 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
     name = name if name is not None else PurePath(path).name
     digest = _sha256(text)
     text = text.removeprefix("\ufeff")
-    chunks = [c for c in re.split(r"(?<=\n)", text) if c]  # lines with their endings, for hashes
+    physical = text.split("\n")
+    if physical[-1] == "":
+        physical.pop()  # the text ends with a line ending, not with an empty line
+    # where each line starts in ``text`` (and where the last one ends), to hash spans of lines
+    offsets = [0, *itertools.accumulate(len(line) + 1 for line in physical)]
+    offsets[-1] = min(offsets[-1], len(text))
     notes: list[Diagnostic] = []
-    lines = _classify([c.rstrip("\n") for c in chunks], path, notes)
+    lines = _classify(physical, path, notes)
     starts = [i for i, line in enumerate(lines) if line.heading and line.heading[0] == 2]
     head_end = starts[0] if starts else len(lines)
     title_at = next((i for i in range(head_end) if (lines[i].heading or (0,))[0] == 1), None)
@@ -345,17 +386,26 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
     title = (lines[title_at].heading or (1, ""))[1] if title_at is not None else None
     for i in range(head_end):
         if title_at is not None and i < title_at and not lines[i].blank:
-            notes.append(Diagnostic.at(SourceRef(path, lines[i].number),
-                                       "text before the page title kept in the cluster description",
-                                       Severity.WARNING))
+            notes.append(
+                Diagnostic.at(
+                    SourceRef(path, lines[i].number),
+                    "text before the page title kept in the cluster description",
+                    Severity.WARNING,
+                )
+            )
             break
     for i, line in enumerate(lines):
         if line.heading and line.heading[0] == 1 and i != title_at:
-            notes.append(Diagnostic.at(SourceRef(path, line.number),
-                                       'a second "# " title is kept as text', Severity.WARNING))
+            notes.append(
+                Diagnostic.at(
+                    SourceRef(path, line.number), 'a second "# " title is kept as text', Severity.WARNING
+                )
+            )
     intro = _Body(path, labels=False)
     # the title line reads as a blank one: it ends any block before it
-    intro.read([_Line(line.number, "", False) if i == title_at else line for i, line in enumerate(lines[:head_end])])
+    intro.read(
+        [_Line(line.number, "", False) if i == title_at else line for i, line in enumerate(lines[:head_end])]
+    )
     initiatives = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else len(lines)
@@ -363,15 +413,25 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
         body.read(lines[start + 1 : end])
         heading = lines[start].heading
         assert heading is not None
-        initiatives.append(RawInitiative(
-            heading[1], SourceRef(path, lines[start].number), _sha256("".join(chunks[start:end])),
-            body.logo, tuple(body.sections)))
+        initiatives.append(
+            RawInitiative(
+                heading[1],
+                SourceRef(path, lines[start].number),
+                _sha256(text[offsets[start] : offsets[end]]),
+                body.logo,
+                tuple(body.sections),
+            )
+        )
     return RawPage(
-        path=path, name=name, sha256=digest,
-        title=title, title_ref=title_ref,
+        path=path,
+        name=name,
+        sha256=digest,
+        title=title,
+        title_ref=title_ref,
         intro=tuple(b for s in intro.sections for b in s.blocks),
-        head_sha256=_sha256("".join(chunks[:head_end])),
-        initiatives=tuple(initiatives), notes=tuple(notes),
+        head_sha256=_sha256(text[: offsets[head_end]]),
+        initiatives=tuple(initiatives),
+        notes=tuple(notes),
     )
 
 
@@ -386,8 +446,9 @@ def read_page(path: Path, display_path: str | None = None) -> RawPage:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         ref = SourceRef(shown, data[: e.start].count(b"\n") + 1)
-        raise CatalogError([Diagnostic.at(ref, f"page is not UTF-8 text (byte 0x{data[e.start]:02x} "
-                                               f"at offset {e.start})")]) from None
+        raise CatalogError(
+            [Diagnostic.at(ref, f"page is not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})")]
+        ) from None
     return parse_page(text, shown, path.name)  # its sha256 is that of ``data``: the text is kept whole
 
 

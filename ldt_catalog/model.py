@@ -6,6 +6,7 @@ problem can be reported against the page a person edits.  Nothing here touches f
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from urllib.parse import urlsplit
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef
 from ldt_catalog.hub import RawBlock, RawInitiative, RawPage, RawSection
 from ldt_catalog.inline import lead_label, leftover, parse_contact_line, scan, split_heading
+from ldt_catalog.mentions import Names, find_mentions
 
 BlockKind = Literal["paragraph", "bullet"]
 
@@ -52,7 +54,7 @@ class Section:
     def paragraphs(self) -> tuple[Block, ...]:
         return tuple(b for b in self.blocks if b.kind == "paragraph")
 
-    @property
+    @functools.cached_property
     def markdown(self) -> str:
         """The section body as markdown: paragraphs apart, consecutive bullets together."""
         return blocks_to_markdown(self.blocks)
@@ -187,8 +189,23 @@ _EMAIL = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
 )
 _HOST = re.compile(r"localhost|[\d.]+|(?:[\w](?:[\w-]*\w)?\.)+[^\W\d_]{2,}")
-_TRANSLIT = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-                           "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th"})
+_TRANSLIT = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "þ": "th",
+        "Þ": "Th",
+    }
+)
 _TEXT_KINDS = ("description", "key_role", "relevance")
 
 
@@ -214,10 +231,21 @@ def url_problem(url: str, *, relative_ok: bool = False) -> str | None:
     return f'malformed URL "{url}": {reason} (rule: {URL_RULE})' if reason else None
 
 
+_PLAIN_WEB_URL = re.compile(
+    r"(?i:https?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?:[/?#]\S*)?"
+)
+"""A URL that every rule below accepts: checked in one step, as most links are like this."""
+_SPACE = re.compile(r"\s")  # ``str.isspace`` characters, as ``re`` and Python share them
+
+
 def _url_reason(url: str, relative_ok: bool) -> str | None:
+    return None if _PLAIN_WEB_URL.fullmatch(url) else _url_rules(url, relative_ok)
+
+
+def _url_rules(url: str, relative_ok: bool) -> str | None:
     if not url:
         return "empty"
-    if any(c.isspace() for c in url):
+    if _SPACE.search(url):
         return "it contains spaces"
     if url.lower().startswith("www."):
         return "no http:// or https:// in front"
@@ -264,8 +292,10 @@ def _blocks(raw: RawSection) -> tuple[Block, ...]:
 
 
 def _lines(block: RawBlock) -> list[tuple[str, SourceRef]]:
-    return [(text, SourceRef(block.ref.path, block.ref.line + i))
-            for i, text in enumerate(block.markdown.split("\n"))]
+    return [
+        (text, SourceRef(block.ref.path, block.ref.line + i))
+        for i, text in enumerate(block.markdown.split("\n"))
+    ]
 
 
 def _links(raw: RawSection, report: _Report) -> tuple[list[Link], list[RawBlock]]:
@@ -315,8 +345,19 @@ def _contacts(raw: RawSection, report: _Report) -> tuple[list[Contact], list[Raw
             unread = bool(rest) or (not parts and bool(text.strip())) or any(t.tooltip for t in tokens)
             other = other or unread
             if not bad:
-                contacts += [Contact(ref, "person" if p.is_person else "generic", p.email, p.url, p.name,
-                                     p.role, p.organization, p.label) for p in parts]
+                contacts += [
+                    Contact(
+                        ref,
+                        "person" if p.is_person else "generic",
+                        p.email,
+                        p.url,
+                        p.name,
+                        p.role,
+                        p.organization,
+                        p.label,
+                    )
+                    for p in parts
+                ]
         if other:
             kept.append(block)
     return contacts, kept
@@ -329,8 +370,9 @@ def _build_initiative(
     heading = split_heading(raw.heading)
     slug: str | None = None
     if not heading.name:
-        report.error(raw.ref, "the heading gives no name (rule: \"## Name \u2013 Full title\" or "
-                              '"## Full title (ACR)")')
+        report.error(
+            raw.ref, 'the heading gives no name (rule: "## Name \u2013 Full title" or "## Full title (ACR)")'
+        )
     else:
         try:
             slug = slugify(heading.acronym or heading.name)
@@ -365,8 +407,10 @@ def _build_initiative(
             continue
         if kind in first and kind in _TEXT_KINDS:
             others.append(Section(label, _blocks(section), section.ref))
-            report.warn(section.ref, f'label "{label}" repeats the one at line {first[kind].line}: '
-                                     "kept as an other section")
+            report.warn(
+                section.ref,
+                f'label "{label}" repeats the one at line {first[kind].line}: kept as an other section',
+            )
             continue
         if kind in first:
             report.warn(section.ref, f'label "{label}" repeats the one at line {first[kind].line}: merged')
@@ -391,8 +435,9 @@ def _build_initiative(
             links[kind] += found_links
             what = "a link"
         if kept:
-            others.append(Section(label, tuple(Block(b.kind, b.markdown, b.ref, b.marker) for b in kept),
-                                  section.ref))
+            others.append(
+                Section(label, tuple(Block(b.kind, b.markdown, b.ref, b.marker) for b in kept), section.ref)
+            )
             report.warn(section.ref, f'text under "{label}" that is not {what} kept as an other section')
         if kind == "webpages" and not links["webpages"] and errors == report.errors:
             report.error(section.ref, f'section "{label}" has no link (rule: a webpage is required)')
@@ -404,12 +449,23 @@ def _build_initiative(
     if slug is None:
         return None
     return Initiative(
-        slug=slug, name=heading.name, full_title=heading.full_title, acronym=heading.acronym,
-        ref=raw.ref, page=page, content_sha256=raw.sha256, cluster_slug=cluster_slug,
-        description=texts.get("description"), key_role=texts.get("key_role"),
-        relevance=texts.get("relevance"), assets=tuple(links["assets"]),
-        webpages=tuple(links["webpages"]), contacts=tuple(contacts), logo=logo,
-        other_sections=tuple(others), field_refs=refs,
+        slug=slug,
+        name=heading.name,
+        full_title=heading.full_title,
+        acronym=heading.acronym,
+        ref=raw.ref,
+        page=page,
+        content_sha256=raw.sha256,
+        cluster_slug=cluster_slug,
+        description=texts.get("description"),
+        key_role=texts.get("key_role"),
+        relevance=texts.get("relevance"),
+        assets=tuple(links["assets"]),
+        webpages=tuple(links["webpages"]),
+        contacts=tuple(contacts),
+        logo=logo,
+        other_sections=tuple(others),
+        field_refs=refs,
     )
 
 
@@ -433,24 +489,24 @@ def _build_cluster(raw: RawPage, page: Page, report: _Report) -> Cluster | None:
     return Cluster(slug, name, raw.title is None, description, ref, page, raw.head_sha256)
 
 
-def _mention_pattern(initiative: Initiative) -> re.Pattern[str]:
-    """Whole-word names of an initiative; a hyphen joins words (``Gaia`` is not in ``Gaia-X``)."""
-    exact = [re.escape(n) for n in (initiative.name, initiative.acronym) if n]
-    terms = exact + ([f"(?i:{re.escape(initiative.full_title)})"] if initiative.full_title else [])
-    return re.compile(rf"(?<![\w-])(?:{'|'.join(terms)})(?![\w-])")
+def mention_names(initiative: Initiative) -> Names:
+    """How other initiatives' text names this one: name and acronym as written, full title in any case."""
+    exact = tuple(n for n in (initiative.name, initiative.acronym) if n)
+    return Names(initiative.slug, exact, (initiative.full_title,) if initiative.full_title else ())
+
+
+def mention_text(initiative: Initiative) -> str:
+    """The text searched for mentions of other initiatives."""
+    sections = [initiative.description, initiative.key_role, initiative.relevance, *initiative.other_sections]
+    return "\n\n".join(s.markdown for s in sections if s is not None)
 
 
 def _with_mentions(initiatives: list[Initiative]) -> list[Initiative]:
-    patterns = {i.slug: _mention_pattern(i) for i in initiatives}
-    result = []
-    for initiative in initiatives:
-        sections = [initiative.description, initiative.key_role, initiative.relevance,
-                    *initiative.other_sections]
-        text = "\n\n".join(s.markdown for s in sections if s is not None)
-        found = sorted({slug for slug, pattern in patterns.items()
-                        if slug != initiative.slug and pattern.search(text)})
-        result.append(replace(initiative, mentions=tuple(found)))
-    return result
+    found = find_mentions([mention_names(i) for i in initiatives], [mention_text(i) for i in initiatives])
+    return [
+        replace(initiative, mentions=slugs) if slugs else initiative
+        for initiative, slugs in zip(initiatives, found, strict=True)
+    ]
 
 
 def _line_of(diagnostic: Diagnostic) -> int:
@@ -480,8 +536,9 @@ def build_catalog(pages: Sequence[RawPage]) -> Catalog:
         for item in items:
             if item.slug in seen:
                 what = "cluster" if prefix == CLUSTER_ID_PREFIX else "initiative"
-                report.error(item.ref, f"duplicate {what} id {prefix}{item.slug} "
-                                       f"(first defined at {seen[item.slug]})")
+                report.error(
+                    item.ref, f"duplicate {what} id {prefix}{item.slug} (first defined at {seen[item.slug]})"
+                )
             seen.setdefault(item.slug, item.ref)
     if any(d.severity is Severity.ERROR for d in report.diagnostics):
         raise CatalogError(report.diagnostics)

@@ -14,6 +14,7 @@ nothing is lost to a serializer's rounding.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -161,14 +162,21 @@ _EXACT_INTEGER_LIMIT = 2**53  # beyond this, JCS (as ECMAScript) sees a double
 
 
 def _has_float(value: Any) -> bool:
-    if isinstance(value, float):
-        return True
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_INTEGER_LIMIT:
-        return True
-    if isinstance(value, dict):
-        return any(_has_float(v) for v in value.values())
-    if isinstance(value, list):
-        return any(_has_float(v) for v in value)
+    """Whether a JSON value holds a float or an integer too large for a double to keep exactly."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float) or (
+            isinstance(item, int) and not isinstance(item, bool) and abs(item) >= _EXACT_INTEGER_LIMIT
+        ):
+            return True
     return False
 
 
@@ -220,12 +228,21 @@ def canonical_double(value: float) -> str:
     return f"{mantissa}E{int(exponent)}"
 
 
+_ID, _TYPE, _SKIP, _VALUE = range(4)
+_Plan = tuple[int, str, "TermDefinition | None"]
+
+
 class NodeConverter:
-    """Converts node objects of one document to ``Subject`` trees."""
+    """Converts node objects of one document to ``Subject`` trees.
+
+    What a key means (``@id``, ``@type``, skipped, or a property with its IRI and definition) is
+    worked out once per key and kept: a document repeats the same few keys in every node.
+    """
 
     def __init__(self, table: TermTable, issuer: BlankNodeIssuer | None = None) -> None:
         self.table = table
         self.issuer = issuer or BlankNodeIssuer()
+        self._plans: dict[str, _Plan] = {}
 
     def subjects(self, node: dict[str, Any]) -> Iterator[Subject]:
         """The node itself, then any nested node that has its own ``id`` (as top-level subjects)."""
@@ -233,29 +250,56 @@ class NodeConverter:
         yield self._subject(node, detached)
         yield from detached
 
-    def _subject(self, node: dict[str, Any], detached: list[Subject]) -> Subject:
+    def _plan(self, key: str) -> _Plan:
         table = self.table
+        keyword = table.aliases.get(key, key)
+        if keyword == "@id":
+            plan: _Plan = (_ID, "", None)
+        elif keyword == "@type":
+            plan = (_TYPE, "", None)
+        elif key == "@context":
+            plan = (_SKIP, "", None)
+        else:
+            definition = table.terms.get(key)
+            if definition is not None:
+                plain = (
+                    definition.type_mapping is None
+                    and definition.language is None
+                    and definition.container is None
+                )
+                plan = (_VALUE, definition.iri, None if plain else definition)  # a plain term acts as none
+            else:
+                try:
+                    plan = (_VALUE, table.expand_vocab(key), None)
+                except UnsupportedJsonLd:
+                    return (_VALUE, "", None)  # refused when a value needs it, as before (not kept)
+        self._plans[key] = plan
+        return plan
+
+    def _subject(self, node: dict[str, Any], detached: list[Subject]) -> Subject:
+        plans = self._plans
         node_id = None
         types: list[str] = []
         for key, value in node.items():
-            keyword = table.aliases.get(key, key)
-            if keyword == "@id":
+            plan = plans.get(key) or self._plan(key)
+            if plan[0] == _ID:
                 node_id = value
-            elif keyword == "@type":
+            elif plan[0] == _TYPE:
                 types = value if isinstance(value, list) else [value]
-        term: Iri | BlankNode = Iri(node_id) if node_id is not None else self.issuer.new()
-        subject = Subject(term)
+        subject = Subject(Iri(node_id) if node_id is not None else self.issuer.new())
         pairs = subject.pairs
         for type_name in types:
-            pairs.append((RDF_TYPE, Iri(table.expand_vocab(type_name))))
+            pairs.append((RDF_TYPE, Iri(self.table.expand_vocab(type_name))))
         for key, value in node.items():
-            if key == "@context" or table.aliases.get(key, key) in KEYWORD_ALIASES:
+            kind, predicate, definition = plans.get(key) or self._plan(key)
+            if kind != _VALUE or value is None:
                 continue
-            if value is None:
-                continue
-            definition = table.terms.get(key)
-            predicate = definition.iri if definition is not None else table.expand_vocab(key)
-            self._add_values(pairs, predicate, definition, value, detached)
+            if not predicate:
+                predicate = self.table.expand_vocab(key)  # raises: the key has no IRI
+            if definition is None and type(value) is str:
+                pairs.append((predicate, Literal(value)))  # the common case, without the general path
+            else:
+                self._add_values(pairs, predicate, definition, value, detached)
         return subject
 
     def _add_values(
@@ -329,22 +373,30 @@ def flatten(subject: Subject) -> Iterator[tuple[Iri | BlankNode, str, Term]]:
             yield subject.term, predicate, obj
 
 
-def entity_subjects(entities: Iterable[dict[str, Any]]) -> Iterator[Subject]:
+def entity_subjects(
+    entities: Iterable[dict[str, Any]], cache: dict[str, NodeConverter] | None = None
+) -> Iterator[Subject]:
     """Subjects of a stream of NGSI-LD entities, each carrying its own ``@context``.
 
-    Entities of one export share a context; its term table is built once and reused.
+    Entities of one export share a context; its term table is built once and reused (across calls
+    too when the caller passes a ``cache``).
     """
     issuer = BlankNodeIssuer()
-    converters: dict[str, NodeConverter] = {}
+    converters: dict[str, NodeConverter] = cache if cache is not None else {}
+    converter: NodeConverter | None = None
+    last_context: Any = None  # consecutive entities mostly carry equal contexts: compare, do not re-key
     for entity in entities:
         context = entity.get("@context")
         if context is None:
             raise UnsupportedJsonLd(f"entity {entity.get('id')!r} has no @context")
-        key = json.dumps(context, sort_keys=True)
-        converter = converters.get(key)
-        if converter is None:
-            contexts = context if isinstance(context, list) else [context]
-            converter = converters[key] = NodeConverter(TermTable(contexts), issuer)
+        if context is not last_context and context != last_context:
+            key = json.dumps(context, sort_keys=True)
+            converter = converters.get(key)
+            if converter is None:
+                contexts = context if isinstance(context, list) else [context]
+                converter = converters[key] = NodeConverter(TermTable(contexts), issuer)
+            last_context = context
+        assert converter is not None
         yield from converter.subjects(entity)
 
 
@@ -377,6 +429,25 @@ _STRING_ESCAPES = str.maketrans(
 _IRI_ESCAPES = str.maketrans(
     {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '} | {chr(c): f"\\u{c:04X}" for c in range(0x21)}
 )
+_STRING_NEEDS_ESCAPES = re.compile(r'[\\"\x00-\x1f\x7f]')
+_RARE_STRING_ESCAPES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_IRI_NEEDS_ESCAPES = re.compile(r'[<>"{}|^`\\\x00-\x20]')
+
+
+def escape_string(text: str) -> str:
+    """``text`` as the body of a Turtle ``"..."`` string: ``translate`` only for rare control characters."""
+    if _STRING_NEEDS_ESCAPES.search(text) is None:
+        return text
+    if _RARE_STRING_ESCAPES.search(text) is not None:
+        return text.translate(_STRING_ESCAPES)
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return text.replace("\t", "\\t")
+
+
+def escape_iri(value: str) -> str:
+    return value if _IRI_NEEDS_ESCAPES.search(value) is None else value.translate(_IRI_ESCAPES)
+
+
 _LOCAL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -394,7 +465,7 @@ class TurtleWriter:
         cached = self._iri_cache.get(value)
         if cached is not None:
             return cached
-        text = f"<{value.translate(_IRI_ESCAPES)}>"
+        text = f"<{escape_iri(value)}>"
         for name, namespace in self._prefixes:
             if value.startswith(namespace):
                 local = value[len(namespace) :]
@@ -407,7 +478,7 @@ class TurtleWriter:
 
     def term(self, term: Term | Subject, indent: str) -> str:
         if isinstance(term, Literal):
-            text = f'"{term.lexical.translate(_STRING_ESCAPES)}"'
+            text = f'"{escape_string(term.lexical)}"'
             if term.language is not None:
                 return f"{text}@{term.language}"
             if term.datatype != XSD_STRING:
@@ -470,6 +541,11 @@ def _rdflib_term(term: Term | Subject, bnodes: dict[str, Any]) -> Any:
     if term.language is not None:
         return rdflib.Literal(term.lexical, lang=term.language)
     return rdflib.Literal(term.lexical, datatype=rdflib.URIRef(term.datatype))
+
+
+def to_graph_term(term: Term) -> Any:
+    """The rdflib term of one of ours (a blank node becomes a new one)."""
+    return _rdflib_term(term, {})
 
 
 def to_graph(subjects: Iterable[Subject], graph: Any = None) -> Any:

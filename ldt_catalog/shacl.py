@@ -8,7 +8,7 @@ at it), the path, the message and the value at fault.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -111,11 +111,20 @@ DISPLAY_PREFIXES: dict[str, str] = {
 """Prefixes used to print the nodes and paths of SHACL results (the data's own are ignored)."""
 
 
-def _display_graph(prefixes: Mapping[str, str]) -> Graph:
+@functools.cache
+def _display_graph(prefixes: tuple[tuple[str, str], ...]) -> Graph:
     graph = Graph(bind_namespaces="none")
-    for prefix, namespace in prefixes.items():
+    for prefix, namespace in prefixes:
         graph.bind(prefix, Namespace(namespace), override=True, replace=True)
     return graph
+
+
+@dataclass(frozen=True)
+class _Display:
+    """How results are printed: IRIs with ``names``' prefixes, blank nodes through ``data``'s triples."""
+
+    names: Graph
+    data: Graph
 
 
 def run_shacl(
@@ -124,11 +133,17 @@ def run_shacl(
     *,
     ont_graph: Graph | None = None,
     prefixes: Mapping[str, str] = DISPLAY_PREFIXES,
+    ignore_focus: Collection[Node] = (),
+    advanced: bool = True,
+    inplace: bool = False,
 ) -> ShaclReport:
     """Validate ``data`` with pySHACL (no inference) and sort the results into a ``ShaclReport``.
 
     Focus nodes, paths and values are printed with ``prefixes``; a blank node is shown with the
-    triple that points at it.
+    triple that points at it.  Results about a node of ``ignore_focus`` are left out (a chunk of a
+    larger graph holds some nodes only as context).  ``advanced`` turns on SHACL-AF, which shapes
+    without rules or custom targets do not need.  ``inplace`` lets pySHACL work on ``data`` itself
+    instead of a copy (with an ontology graph, the ontology is then added to ``data``).
     """
     from pyshacl import validate  # imported lazily: it is slow to import and only needed here
 
@@ -139,11 +154,11 @@ def run_shacl(
         inference="none",
         allow_warnings=True,
         allow_infos=True,
-        advanced=True,
+        advanced=advanced,
+        inplace=inplace,
     )
     assert isinstance(results, Graph)
-    display = _display_graph(prefixes)
-    display += data  # blank nodes are shown through the triples that point at them
+    display = _Display(_display_graph(tuple(prefixes.items())), data)
     violations: list[ShaclIssue] = []
     warnings: list[ShaclIssue] = []
     top_level = [
@@ -152,12 +167,14 @@ def run_shacl(
         for r in results.objects(report, SH.result)
     ]  # not the sh:detail of sh:node results
     for result in top_level:
+        if ignore_focus and results.value(result, SH.focusNode) in ignore_focus:
+            continue
         issue = _issue(results, shapes, result, display)
         (violations if issue.severity == "Violation" else warnings).append(issue)
     return ShaclReport(tuple(sorted(set(violations))), tuple(sorted(set(warnings))))
 
 
-def _issue(results: Graph, shapes: Graph, result: Node, data: Graph) -> ShaclIssue:
+def _issue(results: Graph, shapes: Graph, result: Node, data: _Display) -> ShaclIssue:
     def one(predicate: URIRef) -> Node | None:
         return results.value(result, predicate)
 
@@ -179,25 +196,25 @@ def _issue(results: Graph, shapes: Graph, result: Node, data: Graph) -> ShaclIss
     )
 
 
-def _show(node: Node | None, graph: Graph) -> str:
+def _show(node: Node | None, display: _Display) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
         try:
-            return graph.namespace_manager.normalizeUri(node)
+            return display.names.namespace_manager.normalizeUri(node)
         except Exception:  # pragma: no cover - rdflib refuses some IRIs as prefixed names
             return f"<{node}>"
     if isinstance(node, BNode):
-        referrer = next(iter(graph.subject_predicates(node)), None)
+        referrer = next(iter(display.data.subject_predicates(node)), None)
         if referrer is not None and not isinstance(referrer[0], BNode):
-            return f"[] (the {_show(referrer[1], graph)} of {_show(referrer[0], graph)})"
+            return f"[] (the {_show(referrer[1], display)} of {_show(referrer[0], display)})"
         return "[]"
     return node.n3()
 
 
-def _show_path(results: Graph, path: Node | None, graph: Graph) -> str:
+def _show_path(results: Graph, path: Node | None, display: _Display) -> str:
     if isinstance(path, BNode):
         inverse = results.value(path, SH.inversePath)
         if inverse is not None:
-            return f"^{_show(inverse, graph)}"
-    return _show(path, graph)
+            return f"^{_show(inverse, display)}"
+    return _show(path, display)
