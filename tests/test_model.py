@@ -131,8 +131,9 @@ def test_nothing_of_the_variant_pages_is_lost() -> None:
 def test_nothing_lost_check_can_fail() -> None:
     catalog = load(SEED)
     dropped = by_slug(catalog, "duet")
-    broken = Catalog(catalog.clusters, (catalog.initiatives[0], Initiative(
-        **{**dropped.__dict__, "contacts": ()})))
+    broken = Catalog(
+        catalog.clusters, (catalog.initiatives[0], Initiative(**{**dropped.__dict__, "contacts": ()}))
+    )
     with pytest.raises(AssertionError, match=r":75: line not in the model"):
         assert_nothing_lost(broken, SEED, SEED_PATH)
 
@@ -145,7 +146,11 @@ def test_seed_catalogue() -> None:
     assert catalog.warnings == ()
     (cluster,) = catalog.clusters
     assert (cluster.slug, cluster.name, cluster.title_from_file, cluster.ref) == (
-        "local-digital-twins-related-initiatives", "Local Digital Twins Related Initiatives", False, ref(1))
+        "local-digital-twins-related-initiatives",
+        "Local Digital Twins Related Initiatives",
+        False,
+        ref(1),
+    )
     assert [(b.kind, b.ref) for b in cluster.description] == [("paragraph", ref(3)), ("paragraph", ref(4))]
     assert cluster.page.sha256 == hashlib.sha256(SEED.read_bytes()).hexdigest()
     lines = SEED.read_text().split("\n")
@@ -157,7 +162,11 @@ def test_seed_catalogue() -> None:
 def test_seed_toolbox() -> None:
     toolbox = by_slug(load(SEED), "eu-ldt-toolbox")
     assert (toolbox.name, toolbox.full_title, toolbox.acronym, toolbox.ref) == (
-        "EU LDT Toolbox", "European Local Digital Twins Toolbox", None, ref(6))
+        "EU LDT Toolbox",
+        "European Local Digital Twins Toolbox",
+        None,
+        ref(6),
+    )
     assert toolbox.logo is not None
     assert (toolbox.logo.url, toolbox.logo.ref) == ("../assets/eultd_toolbox_logo.jpg", ref(8))
     assert toolbox.description is not None and toolbox.key_role is not None and toolbox.relevance is not None
@@ -167,8 +176,11 @@ def test_seed_toolbox() -> None:
     assert [b.ref.line for b in toolbox.key_role.paragraphs] == [17, 19]
     assert [b.ref.line for b in toolbox.key_role.bullets] == [20, 21, 22, 23, 24]
     assert toolbox.relevance.blocks[0] == Block(
-        "paragraph", "The initiative contributes directly to LDT4SSC by:", ref(27))
-    assert toolbox.relevance.bullets[0].markdown.startswith("**Catalogue of LDT Tools and Services:** Offering")
+        "paragraph", "The initiative contributes directly to LDT4SSC by:", ref(27)
+    )
+    assert toolbox.relevance.bullets[0].markdown.startswith(
+        "**Catalogue of LDT Tools and Services:** Offering"
+    )
     assert toolbox.relevance.markdown.count("\n- **") == 4
     url = "https://interoperable-europe.ec.europa.eu/collection/ldttoolbox"
     assert toolbox.assets == (Link(url, "EU LDT Toolbox Resources", ref(34)),)
@@ -176,23 +188,41 @@ def test_seed_toolbox() -> None:
     assert toolbox.contacts == (Contact(ref(40), "generic", email="contact@ldt-toolbox.eu"),)
     assert toolbox.other_sections == ()
     assert toolbox.field_refs == {
-        "name": ref(6), "full_title": ref(6), "logo": ref(8), "description": ref(11), "key_role": ref(16),
-        "relevance": ref(26), "assets": ref(33), "webpages": ref(36), "contacts": ref(39)}
+        "name": ref(6),
+        "full_title": ref(6),
+        "logo": ref(8),
+        "description": ref(11),
+        "key_role": ref(16),
+        "relevance": ref(26),
+        "assets": ref(33),
+        "webpages": ref(36),
+        "contacts": ref(39),
+    }
     text = "".join(SEED.read_text().splitlines(keepends=True)[5:42])
     assert toolbox.content_sha256 == hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_seed_duet() -> None:
     duet = by_slug(load(SEED), "duet")
-    assert (duet.name, duet.full_title, duet.acronym, duet.ref) == ("DUET", "Digital Urban European Twins", None,
-                                                                    ref(43))
+    assert (duet.name, duet.full_title, duet.acronym, duet.ref) == (
+        "DUET",
+        "Digital Urban European Twins",
+        None,
+        ref(43),
+    )
     assert [(a.title, a.ref.line) for a in duet.assets] == [
-        ("Technology Outputs", 69), ("Research Outputs", 69), ("City Twin Platform Demo", 69),
-        ("Policy-Making Outputs", 69)]
+        ("Technology Outputs", 69),
+        ("Research Outputs", 69),
+        ("City Twin Platform Demo", 69),
+        ("Policy-Making Outputs", 69),
+    ]
     assert duet.assets[3].url == "https://www.digitalurbantwins.com/policy-making-outputs"
     assert duet.webpages == (Link("https://www.digitalurbantwins.com", None, ref(72)),)
-    assert duet.contacts == (Contact(ref(75), "generic", url="https://www.digitalurbantwins.com/contact-8",
-                                     label="DUET Contact Page"),)
+    assert duet.contacts == (
+        Contact(
+            ref(75), "generic", url="https://www.digitalurbantwins.com/contact-8", label="DUET Contact Page"
+        ),
+    )
     assert duet.relevance is not None
     assert [b.kind for b in duet.relevance.blocks] == ["paragraph"] + ["bullet"] * 4
 
@@ -220,31 +250,55 @@ def test_variant_page_warnings() -> None:
 
 def test_plain_labels_parentheses_acronym_and_bullet_variants() -> None:
     ds = by_slug(load(VARIANTS), "ds4sscc")
-    assert (ds.name, ds.full_title, ds.acronym) == ("DS4SSCC", "Data Space for Smart and Sustainable Cities",
-                                                    "DS4SSCC")
+    assert (ds.name, ds.full_title, ds.acronym) == (
+        "DS4SSCC",
+        "Data Space for Smart and Sustainable Cities",
+        "DS4SSCC",
+    )
     assert ds.logo is not None and (ds.logo.url, ds.logo.ref.line) == ("https://ds4sscc.eu/logo.svg", 10)
-    assert ds.description == Section("Short Description", (Block(
-        "paragraph", "The DS4SSCC project prepares a common European data space for cities, building on Gaia-X "
-        "and FIWARE.\nIt is a **Digital Europe** action.", ref(15, V)),), ref(14, V))
+    assert ds.description == Section(
+        "Short Description",
+        (
+            Block(
+                "paragraph",
+                "The DS4SSCC project prepares a common European data space for cities, building on Gaia-X "
+                "and FIWARE.\nIt is a **Digital Europe** action.",
+                ref(15, V),
+            ),
+        ),
+        ref(14, V),
+    )
     assert ds.key_role is not None and ds.key_role.markdown == (
         "Within the ecosystem, DS4SSCC plays a critical role by:\n\n"
         "- Defining a blueprint for city data spaces,\n  aligned with the Data Governance Act.\n"
-        "- Running a multi-stakeholder governance board\n- Publishing open specifications")
+        "- Running a multi-stakeholder governance board\n- Publishing open specifications"
+    )
     assert ds.relevance is not None and ds.relevance.markdown == (
         "1. Reusable data-sharing agreements.\n2. A catalogue of **high-value datasets**:\n"
-        "   - mobility\n   - energy")
+        "   - mobility\n   - energy"
+    )
     assert [(a.url, a.title, a.ref.line) for a in ds.assets] == [
-        ("https://ds4sscc.eu/blueprint", "Blueprint", 32), ("https://ds4sscc.eu/governance.pdf",
-                                                             "Governance guide", 33),
-        ("https://ds4sscc.eu/catalogue", None, 34)]
+        ("https://ds4sscc.eu/blueprint", "Blueprint", 32),
+        ("https://ds4sscc.eu/governance.pdf", "Governance guide", 33),
+        ("https://ds4sscc.eu/catalogue", None, 34),
+    ]
     (kept,) = ds.other_sections
     assert (kept.label, kept.ref.line, [b.markdown for b in kept.blocks]) == (
-        "Resources", 31, ["[Governance guide](https://ds4sscc.eu/governance.pdf) – the rules for joining"])
+        "Resources",
+        31,
+        ["[Governance guide](https://ds4sscc.eu/governance.pdf) – the rules for joining"],
+    )
     assert ds.webpages == (Link("https://www.ds4sscc.eu", None, ref(36, V)),)
     assert ds.contacts == (
         Contact(ref(39, V), "generic", email="info@ds4sscc.eu", label="General contact"),
-        Contact(ref(40, V), "person", email="jane.doe@oascities.org", name="Jane Doe",
-                role="Project Coordinator", organization="Open & Agile Smart Cities"),
+        Contact(
+            ref(40, V),
+            "person",
+            email="jane.doe@oascities.org",
+            name="Jane Doe",
+            role="Project Coordinator",
+            organization="Open & Agile Smart Cities",
+        ),
         Contact(ref(41, V), "generic", email="press@ds4sscc.eu"),
     )
     assert ds.field_refs["acronym"] == ref(8, V) and ds.field_refs["contacts"] == ref(38, V)
@@ -255,22 +309,38 @@ def test_hyphen_heading_unknown_label_code_and_inline_label_content() -> None:
     assert (gaia.name, gaia.full_title, gaia.logo) == ("Gaia-X", "European Data Infrastructure", None)
     assert gaia.description is not None and gaia.description.label == "Summary"
     assert [b.markdown for b in gaia.description.blocks][1:] == [
-        "### Lighthouse projects", "Several lighthouse projects apply the Gaia-X framework:",
-        "```text\n# not a heading\n## not an initiative\n**Webpage:** not a label\n```"]
+        "### Lighthouse projects",
+        "Several lighthouse projects apply the Gaia-X framework:",
+        "```text\n# not a heading\n## not an initiative\n**Webpage:** not a label\n```",
+    ]
     assert gaia.key_role is not None and gaia.key_role.ref.line == 60
     assert [(s.label, s.ref.line, [b.markdown for b in s.blocks]) for s in gaia.other_sections] == [
         ("", 45, ["The Gaia-X association was founded in 2021."]),
         ("Funding", 64, ["Horizon Europe and national programmes."]),
-        ("Main contact points", 69, ["Contact form: https://gaia-x.eu/contact\nJohn Smith, CTO, Gaia-X AISBL, "
-                                     "john.smith@gaia-x.eu\nReach us at <info@gaia-x.eu> for general questions."]),
+        (
+            "Main contact points",
+            69,
+            [
+                "Contact form: https://gaia-x.eu/contact\nJohn Smith, CTO, Gaia-X AISBL, "
+                "john.smith@gaia-x.eu\nReach us at <info@gaia-x.eu> for general questions."
+            ],
+        ),
     ]
     assert [(w.url, w.title, w.ref.line) for w in gaia.webpages] == [
-        ("https://gaia-x.eu", None, 66), ("https://gaia-x-hub.de", "Gaia-X Hub Germany", 66),
-        ("https://docs.gaia-x.eu", "Project website", 67)]
+        ("https://gaia-x.eu", None, 66),
+        ("https://gaia-x-hub.de", "Gaia-X Hub Germany", 66),
+        ("https://docs.gaia-x.eu", "Project website", 67),
+    ]
     assert gaia.contacts == (
         Contact(ref(70, V), "generic", url="https://gaia-x.eu/contact", label="Contact form"),
-        Contact(ref(71, V), "person", email="john.smith@gaia-x.eu", name="John Smith", role="CTO",
-                organization="Gaia-X AISBL"),
+        Contact(
+            ref(71, V),
+            "person",
+            email="john.smith@gaia-x.eu",
+            name="John Smith",
+            role="CTO",
+            organization="Gaia-X AISBL",
+        ),
         Contact(ref(72, V), "generic", email="info@gaia-x.eu"),
     )
 
@@ -280,7 +350,9 @@ def test_em_dash_heading_comment_link_tooltip_and_bold_label_colon_outside() -> 
     assert (fiware.name, fiware.full_title) == ("FIWARE", "Open Source Platform for Smart Solutions")
     assert fiware.description is not None
     assert [(b.ref.line, b.markdown[:20]) for b in fiware.description.blocks] == [
-        (77, "FIWARE is an open-so"), (81, "Many FIWARE-based pl")]
+        (77, "FIWARE is an open-so"),
+        (81, "Many FIWARE-based pl"),
+    ]
     assert [a.title for a in fiware.assets] == ["Context Broker", "Smart Data Models"]
     assert fiware.field_refs["assets"] == ref(83, V)
     assert fiware.webpages == (Link("https://www.fiware.org", "FIWARE", ref(89, V)),)
@@ -290,15 +362,21 @@ def test_em_dash_heading_comment_link_tooltip_and_bold_label_colon_outside() -> 
 def test_page_without_title_is_named_after_its_file() -> None:
     (cluster,) = load(MOBILITY).clusters
     assert (cluster.slug, cluster.name, cluster.title_from_file, cluster.ref) == (
-        "smart-mobility-initiatives", "Smart Mobility Initiatives", True,
-        ref(1, "tests/pages/Smart_Mobility_Initiatives.md"))
+        "smart-mobility-initiatives",
+        "Smart Mobility Initiatives",
+        True,
+        ref(1, "tests/pages/Smart_Mobility_Initiatives.md"),
+    )
     assert [b.markdown for b in cluster.description] == ["Introductory text for a page without a title."]
 
 
 @pytest.mark.parametrize(
     ("name", "title"),
-    [("Smart_Mobility_Initiatives.md", "Smart Mobility Initiatives"), ("energy-twins.md", "Energy twins"),
-     ("LDT_in_EU.md", "LDT in EU")],
+    [
+        ("Smart_Mobility_Initiatives.md", "Smart Mobility Initiatives"),
+        ("energy-twins.md", "Energy twins"),
+        ("LDT_in_EU.md", "LDT in EU"),
+    ],
 )
 def test_title_from_file_name(name: str, title: str) -> None:
     assert title_from_file_name(name) == title
@@ -324,14 +402,23 @@ def test_mentions_are_whole_words_case_sensitive_for_names() -> None:
     def page(heading: str, text: str) -> str:
         return f"## {heading}\n**Short Description:** {text}\n**Webpage:** https://x.eu\n"
 
-    catalog = build_catalog([parse_page("".join([
-        page("Gaia - short", "no hit"),
-        page("Gaia-X", "no hit"),
-        page("DUET – Digital Urban European Twins", "no hit"),
-        page("ORION (ORN)", "no hit"),
-        page("A", "fiware, Gaia-X, duets, SUPERDUET, the digital urban european twins."),
-        page("B", "Gaia and ORN."),
-    ]), "m.md")])
+    catalog = build_catalog(
+        [
+            parse_page(
+                "".join(
+                    [
+                        page("Gaia - short", "no hit"),
+                        page("Gaia-X", "no hit"),
+                        page("DUET – Digital Urban European Twins", "no hit"),
+                        page("ORION (ORN)", "no hit"),
+                        page("A", "fiware, Gaia-X, duets, SUPERDUET, the digital urban european twins."),
+                        page("B", "Gaia and ORN."),
+                    ]
+                ),
+                "m.md",
+            )
+        ]
+    )
     assert by_slug(catalog, "a").mentions == ("duet", "gaia-x")
     assert by_slug(catalog, "b").mentions == ("gaia", "orn")
 
@@ -402,8 +489,10 @@ def test_ids_need_a_letter_or_digit() -> None:
 
 
 def test_empty_known_sections_and_duplicate_labels() -> None:
-    text = ("## A\n**Short Description:**\n---\n**Relevance:**\n\n**Main contact points:**\n"
-            "**Webpage:** https://a.eu\n**Key Assets:**\n")
+    text = (
+        "## A\n**Short Description:**\n---\n**Relevance:**\n\n**Main contact points:**\n"
+        "**Webpage:** https://a.eu\n**Key Assets:**\n"
+    )
     assert errors_of(("e.md", text)) == [
         'e.md:2: initiative "A": empty section "Short Description" (rule: a known label needs content)',
         'e.md:4: initiative "A": empty section "Relevance" (rule: a known label needs content)',
@@ -426,8 +515,10 @@ def test_repeated_labels_are_kept() -> None:
 
 
 def test_mailto_and_emails_in_link_sections() -> None:
-    text = ("## A\n**Short Description:** d\n**Webpage:** [Write](mailto:a@b.eu) https://a.eu\n"
-            "**Resources:** bad@ x@y.eu [M](mailto:nope)\n")
+    text = (
+        "## A\n**Short Description:** d\n**Webpage:** [Write](mailto:a@b.eu) https://a.eu\n"
+        "**Resources:** bad@ x@y.eu [M](mailto:nope)\n"
+    )
     assert errors_of(("m.md", text)) == [
         'm.md:4: initiative "A": section "Resources": malformed e-mail address "bad@" ' + MAIL,
         'm.md:4: initiative "A": section "Resources": malformed URL "mailto:nope": "nope" is not an e-mail '
@@ -454,9 +545,15 @@ def test_warnings_alone_do_not_raise() -> None:
 
 @pytest.mark.parametrize(
     ("text", "slug"),
-    [("EU LDT Toolbox", "eu-ldt-toolbox"), ("DUET", "duet"), ("Gaia-X", "gaia-x"),
-     ("Données  Ouvertes — Île-de-France", "donnees-ouvertes-ile-de-france"), ("Straße & Øresund", "strasse-oresund"),
-     ("--A__b--", "a-b"), ("DS4SSCC", "ds4sscc")],
+    [
+        ("EU LDT Toolbox", "eu-ldt-toolbox"),
+        ("DUET", "duet"),
+        ("Gaia-X", "gaia-x"),
+        ("Données  Ouvertes — Île-de-France", "donnees-ouvertes-ile-de-france"),
+        ("Straße & Øresund", "strasse-oresund"),
+        ("--A__b--", "a-b"),
+        ("DS4SSCC", "ds4sscc"),
+    ],
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
@@ -471,6 +568,10 @@ def test_slugify_never_returns_empty(text: str) -> None:
 
 def test_blocks_to_markdown_keeps_ordered_markers() -> None:
     r = ref(1, "x.md")
-    blocks = (Block("paragraph", "Lead:", r), Block("bullet", "one\n- sub", r, "1."),
-              Block("bullet", "two\n\nmore", r, "10."), Block("bullet", "x", r))
+    blocks = (
+        Block("paragraph", "Lead:", r),
+        Block("bullet", "one\n- sub", r, "1."),
+        Block("bullet", "two\n\nmore", r, "10."),
+        Block("bullet", "x", r),
+    )
     assert blocks_to_markdown(blocks) == "Lead:\n\n1. one\n   - sub\n10. two\n\n    more\n- x"
