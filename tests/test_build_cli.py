@@ -213,7 +213,9 @@ def test_help_documents_exit_codes() -> None:
 
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/reference (official shapes) not present")
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason="../shared/reference (official shapes) not present"
+)
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "federation.example.toml"
 
 

@@ -32,7 +32,10 @@ def blocks(sec: RawSection) -> list[tuple[str, int, str]]:
 def test_seed_structure_and_lines() -> None:
     page = read_page(SEED, "seed/p.md")
     assert (page.title, page.title_ref, page.name) == (
-        "Local Digital Twins Related Initiatives", SourceRef("seed/p.md", 1), SEED.name)
+        "Local Digital Twins Related Initiatives",
+        SourceRef("seed/p.md", 1),
+        SEED.name,
+    )
     assert [(b.kind, b.ref.line) for b in page.intro] == [("paragraph", 3), ("paragraph", 4)]
     assert page.intro[0].markdown.startswith("**Local Digital Twins (LDTs)** are virtual replicas")
     assert page.intro[1].markdown.endswith("interoperable and scalable implementations.")
@@ -41,7 +44,11 @@ def test_seed_structure_and_lines() -> None:
     assert (duet.heading, duet.ref.line) == ("DUET – Digital Urban European Twins", 43)
     assert toolbox.logo is not None
     assert (toolbox.logo.url, toolbox.logo.alt, toolbox.logo.attributes, toolbox.logo.ref.line) == (
-        "../assets/eultd_toolbox_logo.jpg", "EU LDT Toolbox Logo", ' width="130" align="center" ', 8)
+        "../assets/eultd_toolbox_logo.jpg",
+        "EU LDT Toolbox Logo",
+        ' width="130" align="center" ',
+        8,
+    )
     assert [(s.label, s.kind, s.ref.line) for s in toolbox.sections] == [
         ("Short Description", "description", 11),
         ("Key role in the LDT Ecosystem", "key_role", 16),
@@ -52,14 +59,20 @@ def test_seed_structure_and_lines() -> None:
     ]
     key_role = blocks(section(page, 0, "Key role in the LDT Ecosystem"))
     assert [(k, n) for k, n, _ in key_role] == [("paragraph", 17), ("paragraph", 19)] + [
-        ("bullet", n) for n in range(20, 25)]
+        ("bullet", n) for n in range(20, 25)
+    ]
     assert key_role[1][2] == "Within the ecosystem, the EU LDT Toolbox plays a critical role by:"
     assert key_role[2][2] == "Providing a standardized framework for LDT development and deployment."
     relevance = blocks(section(page, 1, "Relevance to LDT4SSC"))
-    assert relevance[2] == ("bullet", 64, "**Policy-Ready Data as a Service (PRDaaS):** Offering cities "
-                            "ready-to-use data services for better policy design and implementation.")
+    assert relevance[2] == (
+        "bullet",
+        64,
+        "**Policy-Ready Data as a Service (PRDaaS):** Offering cities "
+        "ready-to-use data services for better policy design and implementation.",
+    )
     assert blocks(section(page, 1, "Main contact point")) == [
-        ("paragraph", 75, "[DUET Contact Page](https://www.digitalurbantwins.com/contact-8)")]
+        ("paragraph", 75, "[DUET Contact Page](https://www.digitalurbantwins.com/contact-8)")
+    ]
 
 
 def test_seed_hashes() -> None:
@@ -87,19 +100,38 @@ def test_initiative_hash_ignores_the_rest_of_the_page() -> None:
 @pytest.mark.parametrize(
     ("label", "kind"),
     [
-        ("Short Description", "description"), ("description", "description"), ("Summary", "description"),
-        ("Overview", "description"), ("Key role in the LDT Ecosystem", "key_role"), ("Key Role", "key_role"),
-        ("Role in the LDT Ecosystem", "key_role"), ("Key Roles", "key_role"), ("Relevance", "relevance"),
-        ("Relevance to LDT4SSC", "relevance"), ("RELEVANCE FOR THE LDT4SSC PROJECT", "relevance"),
-        ("Key Assets and Resources", "assets"), ("Key Assets & Resources", "assets"),
-        ("Resources", "assets"), ("Key Assets", "assets"), ("Website", "webpages"),
-        ("Webpage", "webpages"), ("Web page", "webpages"), ("Reference Links", "webpages"),
-        ("Webpage / Reference Link", "webpages"), ("Contact", "contacts"), ("Contacts", "contacts"),
-        ("Main contact points", "contacts"), ("Main contact point", "contacts"),
-        ("Contact information", "contacts"), ("Logo", "logo"),
-        ("Funding", None), ("Partners", None), ("Webpage / Funding", None),
+        ("Short Description", "description"),
+        ("description", "description"),
+        ("Summary", "description"),
+        ("Overview", "description"),
+        ("Key role in the LDT Ecosystem", "key_role"),
+        ("Key Role", "key_role"),
+        ("Role in the LDT Ecosystem", "key_role"),
+        ("Key Roles", "key_role"),
+        ("Relevance", "relevance"),
+        ("Relevance to LDT4SSC", "relevance"),
+        ("RELEVANCE FOR THE LDT4SSC PROJECT", "relevance"),
+        ("Key Assets and Resources", "assets"),
+        ("Key Assets & Resources", "assets"),
+        ("Resources", "assets"),
+        ("Key Assets", "assets"),
+        ("Website", "webpages"),
+        ("Webpage", "webpages"),
+        ("Web page", "webpages"),
+        ("Reference Links", "webpages"),
+        ("Webpage / Reference Link", "webpages"),
+        ("Contact", "contacts"),
+        ("Contacts", "contacts"),
+        ("Main contact points", "contacts"),
+        ("Main contact point", "contacts"),
+        ("Contact information", "contacts"),
+        ("Logo", "logo"),
+        ("Funding", None),
+        ("Partners", None),
+        ("Webpage / Funding", None),
         ("Within the ecosystem, the EU LDT Toolbox plays a critical role by", None),
-        ("General contact", None), ("Role", None),
+        ("General contact", None),
+        ("Role", None),
     ],
 )
 def test_label_synonyms(label: str, kind: str | None) -> None:
@@ -131,17 +163,24 @@ def test_label_forms() -> None:
     page = parse_page(LABEL_FORMS, "l.md")
     sections = page.initiatives[0].sections
     assert [(s.label, s.kind, s.ref.line) for s in sections] == [
-        ("Short Description", "description", 2), ("Key Role", "key_role", 4),
-        ("Relevance", "relevance", 6), ("Webpage", "webpages", 10), ("Funding", None, 11),
-        ("Key Assets", "assets", 13), ("Contact", "contacts", 17),
+        ("Short Description", "description", 2),
+        ("Key Role", "key_role", 4),
+        ("Relevance", "relevance", 6),
+        ("Webpage", "webpages", 10),
+        ("Funding", None, 11),
+        ("Key Assets", "assets", 13),
+        ("Contact", "contacts", 17),
     ]
     assert [b.markdown for b in sections[2].blocks] == [
-        "plain known label\nWithin the programme, X acts by:\na lead-in sentence is text"]
+        "plain known label\nWithin the programme, X acts by:\na lead-in sentence is text"
+    ]
     assert [(b.ref.line, b.markdown) for b in sections[3].blocks] == [(10, "https://x.eu")]
     assert [b.markdown for b in sections[5].blocks] == [
-        "bold known label without colon\n**Just bold words**\nare text"]
+        "bold known label without colon\n**Just bold words**\nare text"
+    ]
     assert [(b.ref.line, b.markdown) for b in sections[6].blocks] == [
-        (17, "info@x.eu\nContact: second line of the same section is text")]
+        (17, "info@x.eu\nContact: second line of the same section is text")
+    ]
 
 
 def test_bullet_lines_are_never_labels_and_plain_labels_need_a_known_name() -> None:
@@ -156,19 +195,19 @@ def test_bullet_lines_are_never_labels_and_plain_labels_need_a_known_name() -> N
 def test_bullets_markers_numbers_nesting_and_continuations() -> None:
     text = (
         "## A\n**Key Role:**\n"
-        "Lead-in:\n"              # 3
-        "* star\n"                # 4
-        "  continued\n"           # 5
-        "+ plus\n"                # 6
-        "lazy continuation\n"     # 7
-        "1. one\n"                # 8
-        "   - nested\n"           # 9
-        "     deeper\n"           # 10
+        "Lead-in:\n"  # 3
+        "* star\n"  # 4
+        "  continued\n"  # 5
+        "+ plus\n"  # 6
+        "lazy continuation\n"  # 7
+        "1. one\n"  # 8
+        "   - nested\n"  # 9
+        "     deeper\n"  # 10
         "\n"
-        "   after a blank\n"      # 12
-        "2) two\n"                # 13
+        "   after a blank\n"  # 12
+        "2) two\n"  # 13
         "\n"
-        "Paragraph.\n"            # 15
+        "Paragraph.\n"  # 15
     )
     (sec,) = parse_page(text, "b.md").initiatives[0].sections
     assert [(b.kind, b.marker, b.ref.line, b.markdown) for b in sec.blocks] == [
@@ -194,8 +233,11 @@ def test_separators_trailing_spaces_and_hard_breaks() -> None:
     page = parse_page(text, "s.md")
     assert page.initiatives[0].heading == "A"
     (sec,) = page.initiatives[0].sections
-    assert blocks(sec) == [("paragraph", 4, "first line"), ("paragraph", 5, "second line\nthird line"),
-                           ("paragraph", 11, "last")]
+    assert blocks(sec) == [
+        ("paragraph", 4, "first line"),
+        ("paragraph", 5, "second line\nthird line"),
+        ("paragraph", 11, "last"),
+    ]
 
 
 def test_html_comments_are_skipped() -> None:
@@ -210,15 +252,18 @@ def test_fenced_code_is_one_verbatim_block_and_never_structure() -> None:
     assert [i.heading for i in page.initiatives] == ["A"]
     assert page.title is None
     (sec,) = page.initiatives[0].sections
-    assert blocks(sec) == [("paragraph", 3, "```md\n# T\n## B\n**Webpage:** x\n```"),
-                           ("paragraph", 8, "~~~\n  ## C\n~~~")]
+    assert blocks(sec) == [
+        ("paragraph", 3, "```md\n# T\n## B\n**Webpage:** x\n```"),
+        ("paragraph", 8, "~~~\n  ## C\n~~~"),
+    ]
 
 
 def test_unclosed_fence_is_a_warning() -> None:
     page = parse_page("## A\n```\n## B\n", "u.md")
     assert [i.heading for i in page.initiatives] == ["A"]
     assert [str(n) for n in page.notes] == [
-        "u.md:2: warning: code fence is never closed: the rest of the page is code"]
+        "u.md:2: warning: code fence is never closed: the rest of the page is code"
+    ]
 
 
 def test_sub_headings_stay_in_the_section() -> None:
@@ -226,15 +271,22 @@ def test_sub_headings_stay_in_the_section() -> None:
     page = parse_page(text, "h.md")
     assert [i.heading for i in page.initiatives] == ["A", "B"]
     assert blocks(page.initiatives[0].sections[0]) == [
-        ("paragraph", 3, "intro"), ("paragraph", 4, "### Sub"), ("paragraph", 5, "more"),
-        ("paragraph", 6, "#### Deeper")]
+        ("paragraph", 3, "intro"),
+        ("paragraph", 4, "### Sub"),
+        ("paragraph", 5, "more"),
+        ("paragraph", 6, "#### Deeper"),
+    ]
 
 
 def test_logo_and_text_before_the_first_label() -> None:
     text = "## A\nOpening words.\n\n![A logo](img/a.png)\n![second](b.png)\n**Summary:** s\n"
     initiative = parse_page(text, "g.md").initiatives[0]
     assert initiative.logo is not None
-    assert (initiative.logo.url, initiative.logo.alt, initiative.logo.attributes) == ("img/a.png", "A logo", None)
+    assert (initiative.logo.url, initiative.logo.alt, initiative.logo.attributes) == (
+        "img/a.png",
+        "A logo",
+        None,
+    )
     assert initiative.logo.ref == SourceRef("g.md", 4)
     preamble = initiative.sections[0]
     assert (preamble.label, preamble.kind, preamble.ref.line) == (None, None, 2)
@@ -244,7 +296,11 @@ def test_logo_and_text_before_the_first_label() -> None:
 def test_logo_under_a_logo_label() -> None:
     initiative = parse_page("## A\n**Logo:**\n![L](l.svg){ width=80 }\n", "g.md").initiatives[0]
     assert initiative.logo is not None
-    assert (initiative.logo.url, initiative.logo.attributes, initiative.logo.ref.line) == ("l.svg", " width=80 ", 3)
+    assert (initiative.logo.url, initiative.logo.attributes, initiative.logo.ref.line) == (
+        "l.svg",
+        " width=80 ",
+        3,
+    )
     assert [(s.kind, s.blocks) for s in initiative.sections] == [("logo", ())]
 
 
@@ -259,7 +315,8 @@ def test_crlf_and_bom_fixture() -> None:
     assert page.sha256 == hashlib.sha256(raw).hexdigest()
     assert (page.title, page.title_ref, page.name) == (None, None, "Smart_Mobility_Initiatives.md")
     assert blocks(RawSection(None, None, SourceRef("x", 1), page.intro)) == [
-        ("paragraph", 1, "Introductory text for a page without a title.")]
+        ("paragraph", 1, "Introductory text for a page without a title.")
+    ]
     (initiative,) = page.initiatives
     assert initiative.heading == "MobiDataLab – Mobility Data Sharing Lab"
     assert [(s.label, s.ref.line, [b.markdown for b in s.blocks]) for s in initiative.sections] == [
@@ -336,14 +393,18 @@ def test_find_pages_reports_every_bad_path(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("heading", "parts"),
     [
-        ("EU LDT Toolbox – European Local Digital Twins Toolbox",
-         ("EU LDT Toolbox", "European Local Digital Twins Toolbox", None)),
+        (
+            "EU LDT Toolbox – European Local Digital Twins Toolbox",
+            ("EU LDT Toolbox", "European Local Digital Twins Toolbox", None),
+        ),
         ("FIWARE — Open Source Platform", ("FIWARE", "Open Source Platform", None)),
         ("Gaia-X - European Data Infrastructure", ("Gaia-X", "European Data Infrastructure", None)),
         ("Gaia-X", ("Gaia-X", None, None)),
         ("Horizon 2021–2027 Cities", ("Horizon 2021–2027 Cities", None, None)),
-        ("Data Space for Smart and Sustainable Cities (DS4SSCC)",
-         ("DS4SSCC", "Data Space for Smart and Sustainable Cities", "DS4SSCC")),
+        (
+            "Data Space for Smart and Sustainable Cities (DS4SSCC)",
+            ("DS4SSCC", "Data Space for Smart and Sustainable Cities", "DS4SSCC"),
+        ),
         ("Digital Urban Twins (Phase 2)", ("Digital Urban Twins (Phase 2)", None, None)),
         ("Urban Platform (Europe)", ("Urban Platform (Europe)", None, None)),
         ("**DUET** – Digital Urban European Twins", ("DUET", "Digital Urban European Twins", None)),
@@ -360,12 +421,20 @@ def test_split_heading(heading: str, parts: tuple[str, str | None, str | None]) 
 
 
 def test_scan_finds_every_link_form() -> None:
-    text = ('![l](a.png){ w=1 } [[A](https://a.eu), [B](https://b.eu/x_(y))] <https://c.eu> '
-            'see https://d.eu/p. or <e@f.eu>, g@h.eu. [T](https://t.eu "tip") www.w.eu **https://bold.eu**')
+    text = (
+        "![l](a.png){ w=1 } [[A](https://a.eu), [B](https://b.eu/x_(y))] <https://c.eu> "
+        'see https://d.eu/p. or <e@f.eu>, g@h.eu. [T](https://t.eu "tip") www.w.eu **https://bold.eu**'
+    )
     assert [(t.kind, t.url, t.title) for t in scan(text)] == [
-        ("image", "a.png", "l"), ("link", "https://a.eu", "A"), ("link", "https://b.eu/x_(y)", "B"),
-        ("autolink", "https://c.eu", None), ("bare", "https://d.eu/p", None), ("email", "e@f.eu", None),
-        ("email", "g@h.eu", None), ("link", "https://t.eu", "T"), ("bare", "www.w.eu", None),
+        ("image", "a.png", "l"),
+        ("link", "https://a.eu", "A"),
+        ("link", "https://b.eu/x_(y)", "B"),
+        ("autolink", "https://c.eu", None),
+        ("bare", "https://d.eu/p", None),
+        ("email", "e@f.eu", None),
+        ("email", "g@h.eu", None),
+        ("link", "https://t.eu", "T"),
+        ("bare", "www.w.eu", None),
         ("bare", "https://bold.eu", None),
     ]
     assert scan("[T](https://t.eu 'tip')")[0].tooltip == "tip"
@@ -378,21 +447,40 @@ def test_scan_finds_every_link_form() -> None:
     [
         ("General contact: x@y.eu", [("x@y.eu", None, None, None, None, "General contact")], ""),
         ("**General contact:** x@y.eu", [("x@y.eu", None, None, None, None, "General contact")], ""),
-        ("**Jane Doe**, Project Coordinator — ACME Ltd — jane@acme.eu",
-         [("jane@acme.eu", None, "Jane Doe", "Project Coordinator", "ACME Ltd", None)], ""),
-        ("Jan van Dijk (Lead, City of Utrecht, NL) <jan@utrecht.nl>",
-         [("jan@utrecht.nl", None, "Jan van Dijk", "Lead", "City of Utrecht, NL", None)], ""),
+        (
+            "**Jane Doe**, Project Coordinator — ACME Ltd — jane@acme.eu",
+            [("jane@acme.eu", None, "Jane Doe", "Project Coordinator", "ACME Ltd", None)],
+            "",
+        ),
+        (
+            "Jan van Dijk (Lead, City of Utrecht, NL) <jan@utrecht.nl>",
+            [("jan@utrecht.nl", None, "Jan van Dijk", "Lead", "City of Utrecht, NL", None)],
+            "",
+        ),
         ("**Ana Lima**", [(None, None, "Ana Lima", None, None, None)], ""),
-        ("[DUET Contact Page](https://d.eu/contact-8)", [(None, "https://d.eu/contact-8", None, None, None,
-                                                          "DUET Contact Page")], ""),
+        (
+            "[DUET Contact Page](https://d.eu/contact-8)",
+            [(None, "https://d.eu/contact-8", None, None, None, "DUET Contact Page")],
+            "",
+        ),
         ("https://d.eu/contact", [(None, "https://d.eu/contact", None, None, None, None)], ""),
         ("<mailto:x@y.eu>", [("x@y.eu", None, None, None, None, None)], ""),
         ("[x@y.eu](mailto:x@y.eu?subject=Hi)", [("x@y.eu", None, None, None, None, None)], ""),
-        ("a@b.eu, c@d.eu", [("a@b.eu", None, None, None, None, None), ("c@d.eu", None, None, None, None, None)],
-         ""),
-        ("Reach us at <i@g.eu> for questions.", [("i@g.eu", None, None, None, None, None)],
-         "Reach us at for questions"),
-        ("Form: [Contact us](https://g.eu/c)", [(None, "https://g.eu/c", None, None, None, "Contact us")], "Form"),
+        (
+            "a@b.eu, c@d.eu",
+            [("a@b.eu", None, None, None, None, None), ("c@d.eu", None, None, None, None, None)],
+            "",
+        ),
+        (
+            "Reach us at <i@g.eu> for questions.",
+            [("i@g.eu", None, None, None, None, None)],
+            "Reach us at for questions",
+        ),
+        (
+            "Form: [Contact us](https://g.eu/c)",
+            [(None, "https://g.eu/c", None, None, None, "Contact us")],
+            "Form",
+        ),
         ("Please write to us.", [], "Please write to us"),
     ],
 )
