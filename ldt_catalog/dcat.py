@@ -25,17 +25,16 @@ licence) are typed and labelled in the graph itself, so the file validates on it
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pyld import jsonld
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ldt_catalog.context import local_document_loader
 from ldt_catalog.federation_config import DATA_THEME, DATA_THEMES, PUBLISHER_TYPES, FederationSettings
 from ldt_catalog.model import Catalog, Contact, Initiative
 from ldt_catalog.shacl import ShaclReport, load_rdf_files, run_shacl
@@ -425,16 +424,50 @@ def _is_http_iri(value: str) -> bool:
 
 
 def dcat_jsonld(graph: Graph) -> dict[str, Any]:
-    """The graph as compact JSON-LD with an inline prefix ``@context``; nodes sorted by ``@id``."""
-    nquads = "".join(sorted(line + "\n" for line in graph.serialize(format="nt").splitlines() if line))
-    expanded = jsonld.from_rdf(nquads, {"format": "application/n-quads"})
-    compacted: dict[str, Any] = jsonld.compact(
-        expanded, {"@context": JSONLD_CONTEXT}, {"documentLoader": local_document_loader}
+    """The graph as flattened JSON-LD with an inline prefix ``@context``; nodes sorted by ``@id``.
+
+    Written node by node (linear in the graph): pyld's ``fromRdf`` and compaction grow
+    quadratically with the number of nodes.  IRIs are compacted with the context's prefixes,
+    literals are value objects with their language or datatype, so the document means exactly
+    the graph (tested with pyld's ``toRdf``).
+    """
+    namespaces = sorted(
+        ((str(ns), prefix) for prefix, ns in JSONLD_CONTEXT.items()), key=lambda p: -len(p[0])
     )
-    nodes = compacted.pop("@graph", None)
-    if nodes is None:
-        nodes = [{k: v for k, v in compacted.items() if k != "@context"}] if len(compacted) > 1 else []
-    return {"@context": JSONLD_CONTEXT, "@graph": sorted(nodes, key=lambda node: str(node.get("@id", "")))}
+
+    def compact(iri: str) -> str:
+        for namespace, prefix in namespaces:
+            if iri.startswith(namespace) and len(iri) > len(namespace):
+                local = iri[len(namespace) :]
+                if "/" not in local and "#" not in local and ":" not in local:
+                    return f"{prefix}:{local}"
+        return iri
+
+    def node_id(node: Node) -> str:
+        return f"_:{node}" if isinstance(node, BNode) else compact(str(node))
+
+    def value(obj: Node) -> dict[str, Any]:
+        if isinstance(obj, Literal):
+            item: dict[str, Any] = {"@value": str(obj)}
+            if obj.language:
+                item["@language"] = obj.language
+            elif obj.datatype is not None and obj.datatype != XSD.string:
+                item["@type"] = compact(str(obj.datatype))
+            return item
+        return {"@id": node_id(obj)}
+
+    nodes: dict[str, dict[str, Any]] = {}
+    for subject, predicate, obj in graph:
+        node = nodes.setdefault(node_id(subject), {"@id": node_id(subject)})
+        if predicate == RDF.type and not isinstance(obj, Literal):
+            node.setdefault("@type", []).append(node_id(obj))
+        else:
+            node.setdefault(compact(str(predicate)), []).append(value(obj))
+    for node in nodes.values():
+        for values in node.values():
+            if isinstance(values, list):
+                values.sort(key=lambda v: json.dumps(v, sort_keys=True))
+    return {"@context": JSONLD_CONTEXT, "@graph": [nodes[key] for key in sorted(nodes)]}
 
 
 def validate_dcat(graph: Graph, shapes_dir: Path, *, recommended: bool = True) -> ShaclReport:
