@@ -238,8 +238,11 @@ def cluster_view(cluster: Cluster, members: Iterable[Initiative]) -> dict[str, A
 
 def catalog_view(catalog: Catalog) -> dict[str, Any]:
     """The whole catalogue as one JSON-LD document with the catalogue context inline."""
+    members: dict[str, list[Initiative]] = {}
+    for initiative in catalog.initiatives:  # each cluster's members at once, not a scan per cluster
+        members.setdefault(initiative.cluster_slug, []).append(initiative)
     graph: list[dict[str, Any]] = [
-        cluster_view(cluster, catalog.initiatives)
+        cluster_view(cluster, members.get(cluster.slug, ()))
         for cluster in sorted(catalog.clusters, key=lambda c: c.slug)
     ]
     graph.extend(initiative_view(i) for i in sorted(catalog.initiatives, key=lambda i: i.slug))

@@ -1,0 +1,1 @@
+"""Benchmark harness: a synthetic catalogue generator and ``run.py`` (see ``bench/README.md``)."""
