@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ldt_catalog import hub, rdf
-from ldt_catalog.dcat import dcat_graph, dcat_jsonld
+from ldt_catalog.dcat import dcat_graph, dcat_jsonld, dcat_turtle
 from ldt_catalog.entities import Entity, catalog_entities, catalog_view, cluster_id, initiative_id
 from ldt_catalog.errors import Diagnostic, Severity, SourceRef, ValidationFailed
 from ldt_catalog.federation_config import FederationSettings
@@ -190,12 +190,8 @@ def federation_writers(catalog: Catalog, settings: FederationSettings) -> dict[s
     """The DCAT-AP files, and the Gaia-X description when the settings have a Gaia-X part."""
     graph = dcat_graph(catalog, settings)
 
-    def write_dcat_turtle(out: IO[str]) -> None:
-        # rdflib's Turtle is fine here: the DCAT graph holds no xsd:double to round.
-        out.write(graph.serialize(format="turtle"))
-
     writers: dict[str, Writer] = {
-        DCAT_TTL: write_dcat_turtle,
+        DCAT_TTL: lambda out: dcat_turtle(graph, out),
         DCAT_JSONLD: lambda out: _write_json(dcat_jsonld(graph), out),
     }
     if settings.gaiax is not None:
