@@ -293,6 +293,22 @@ def run_listen(args: argparse.Namespace) -> int:
 # -- query / serve ----------------------------------------------------------------------------------
 
 
+def _add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Where the export is, for ``query`` and ``serve``."""
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=DEFAULT_DATA,
+        metavar="DIR",
+        help=f"where `ldt-catalog build` wrote its files (default: {DEFAULT_DATA}/)",
+    )
+    parser.add_argument(
+        "--with-entities",
+        action="store_true",
+        help=f"also load entities.ttl (NGSI-LD RDF) into the named graph <{sparql.ENTITIES_GRAPH}>",
+    )
+
+
 def _query_dirs() -> list[Path]:
     return [Path("queries"), Path(__file__).resolve().parent.parent / "queries", SOURCE_QUERIES]
 
@@ -331,18 +347,7 @@ def _register_query(subparsers: Any) -> None:
         metavar="QUERY",
         help="a shipped query's name (see --list), a .rq file, '-' for stdin, or SPARQL text",
     )
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        metavar="DIR",
-        help=f"where `ldt-catalog build` wrote its files (default: {DEFAULT_DATA}/)",
-    )
-    parser.add_argument(
-        "--with-entities",
-        action="store_true",
-        help=f"also load entities.ttl (NGSI-LD RDF) into the named graph <{sparql.ENTITIES_GRAPH}>",
-    )
+    _add_data_options(parser)
     parser.add_argument(
         "--format",
         default="table",
@@ -392,18 +397,7 @@ def _register_serve(subparsers: Any) -> None:
         "--port", type=int, default=DEFAULT_SERVE_PORT, help=f"port (default: {DEFAULT_SERVE_PORT})"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=DEFAULT_DATA,
-        metavar="DIR",
-        help=f"where `ldt-catalog build` wrote its files (default: {DEFAULT_DATA}/)",
-    )
-    parser.add_argument(
-        "--with-entities",
-        action="store_true",
-        help=f"also load entities.ttl into the named graph <{sparql.ENTITIES_GRAPH}>",
-    )
+    _add_data_options(parser)
     parser.set_defaults(handler=_guard(run_serve))
 
 
