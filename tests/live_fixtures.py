@@ -16,13 +16,12 @@ foreign test entity): it removes them before and after each test and leaves ever
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ldt_catalog.cli import main
-from tests.test_publish import HttpLane, Outcome, Run, copy_seed
+from tests.test_publish import HttpLane, Run, cli_runner, copy_seed
 
 DEFAULT_TENANTS = ("urn:ngsi-ld:tenant:ldt-live-one", "urn:ngsi-ld:tenant:ldt-live-two")
 
@@ -30,14 +29,7 @@ DEFAULT_TENANTS = ("urn:ngsi-ld:tenant:ldt-live-one", "urn:ngsi-ld:tenant:ldt-li
 @pytest.fixture
 def live_run(capsys: pytest.CaptureFixture[str]) -> Run:
     """The CLI as a function; unlike the loopback lane, NGSI_LD_TOKEN / NGSI_LD_OAUTH_* are honoured."""
-
-    def invoke(argv: Sequence[str]) -> Outcome:
-        capsys.readouterr()
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Outcome(code, captured.out, captured.err)
-
-    return invoke
+    return cli_runner(capsys)
 
 
 @pytest.fixture

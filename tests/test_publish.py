@@ -305,8 +305,9 @@ def _no_broker_env(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@pytest.fixture
-def run(capsys: pytest.CaptureFixture[str]) -> Run:
+def cli_runner(capsys: pytest.CaptureFixture[str]) -> Run:
+    """The CLI as a function returning its exit code and what it printed."""
+
     def invoke(argv: Sequence[str]) -> Outcome:
         capsys.readouterr()
         code = main(list(argv))
@@ -314,6 +315,11 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
         return Outcome(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    return cli_runner(capsys)
 
 
 @pytest.fixture
