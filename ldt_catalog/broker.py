@@ -462,11 +462,12 @@ class BrokerClient:
                 )
             yield from page
 
-    def _chunks(self, items: Sequence[Any], size_of: Callable[[Any], int]) -> Iterator[list[Any]]:
+    def _chunks(self, sized: Sequence[tuple[Any, int]]) -> Iterator[list[Any]]:
+        """Items with their JSON sizes, grouped by count and by bytes (a JSON array's commas included)."""
         chunk: list[Any] = []
         chunk_bytes = 2
-        for item in items:
-            item_bytes = size_of(item) + 1
+        for item, size in sized:
+            item_bytes = size + 1
             if chunk and (len(chunk) >= self.batch_size or chunk_bytes + item_bytes > self.max_batch_bytes):
                 yield chunk
                 chunk, chunk_bytes = [], 2
@@ -502,18 +503,19 @@ class BrokerClient:
     ) -> BatchResult:
         result = BatchResult()
         done = 0
+        sendable: list[tuple[Any, int]] = []
         for item in items:
-            if size_of(item) + 2 > self.max_batch_bytes:
+            size = size_of(item)  # encoded once here; the body is encoded once more when sent
+            if size + 2 > self.max_batch_bytes:
                 result.failed.append(
                     EntityFailure(
                         id_of(item),
-                        f"{size_of(item)} bytes, more than the "
-                        f"{self.max_batch_bytes}-byte request limit set for this broker",
+                        f"{size} bytes, more than the {self.max_batch_bytes}-byte request limit set for this broker",
                     )
                 )
-        too_big = {f.entity_id for f in result.failed}
-        sendable = [i for i in items if id_of(i) not in too_big]
-        for chunk in self._chunks(sendable, size_of):
+            else:
+                sendable.append((item, size))
+        for chunk in self._chunks(sendable):
             result.extend(self._batch(op, chunk, [id_of(i) for i in chunk]))
             done += len(chunk)
             self._say(f"{op}: {done}/{len(sendable)} entities sent")
