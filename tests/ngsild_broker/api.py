@@ -301,11 +301,11 @@ class Api:
         tests: list[Callable[[dict[str, Any]], bool]] = []
         if request.param("type"):
             tests.append(type_predicate(request.param("type") or "", handle))
+        ids: list[str] | None = None
         if request.param("id"):
-            ids = set((request.param("id") or "").split(","))
+            ids = list(dict.fromkeys((request.param("id") or "").split(",")))
             if not all(is_uri(i) for i in ids):
                 raise bad_data(f"id must be a list of URIs: {request.param('id')!r}")
-            tests.append(lambda e: e["id"] in ids)
         if request.param("idPattern"):
             try:
                 pattern = re.compile(request.param("idPattern") or "")
@@ -318,7 +318,13 @@ class Api:
             tests.append(q_predicate(request.param("q") or "", handle))
         with self.store.lock:
             tenant = self.store.tenant(request.tenant)
-            matching = [e for e in tenant.entities.values() if all(t(e) for t in tests)]
+            # by id, the candidates are looked up, not scanned for: a query costs its ids, not the store
+            candidates = (
+                tenant.entities.values()
+                if ids is None
+                else [tenant.entities[i] for i in ids if i in tenant.entities]
+            )
+            matching = [e for e in candidates if all(t(e) for t in tests)]
             page = [
                 compact_entity(e, handle, attrs=attrs, sys_attrs=sys_attrs, fmt=fmt)
                 for e in matching[offset : offset + limit]
