@@ -186,8 +186,8 @@ def encode_id(entity_id: str) -> str:
     return quote(entity_id, safe="")
 
 
-def _json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # --- the client ----------------------------------------------------------------------------------
@@ -305,6 +305,7 @@ class BrokerClient:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        encoded_body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         ld: bool = False,
         ok: Iterable[int] = (),
@@ -312,6 +313,7 @@ class BrokerClient:
         """Send one request with retries; a response >= 400 (and not in ``ok``) raises a ``BrokerProblem``.
 
         ``ld=True`` marks a linked-data body: it gets the ``@context`` treatment of the context mode.
+        ``encoded_body`` is a JSON body already encoded (and, if linked data, already treated).
         """
         sent_headers = {"Accept": JSON}
         if self.tenant:
@@ -320,7 +322,12 @@ class BrokerClient:
         if json_body is not None:
             body = self._ld_body(json_body, sent_headers) if ld else json_body
             sent_headers.setdefault("Content-Type", JSON)
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            data = _encode(body)
+        elif encoded_body is not None:
+            if ld:
+                self._ld_body([], sent_headers)  # the headers of the context mode
+            sent_headers.setdefault("Content-Type", JSON)
+            data = encoded_body
         sent_headers.update(headers or {})
         url = self.url(path)
         where = f"{method} {url}"
@@ -462,12 +469,12 @@ class BrokerClient:
                 )
             yield from page
 
-    def _chunks(self, sized: Sequence[tuple[Any, int]]) -> Iterator[list[Any]]:
-        """Items with their JSON sizes, grouped by count and by bytes (a JSON array's commas included)."""
-        chunk: list[Any] = []
+    def _chunks(self, encoded: Sequence[tuple[str, bytes]]) -> Iterator[list[tuple[str, bytes]]]:
+        """``(id, JSON)`` of items grouped by count and by bytes (a JSON array's commas included)."""
+        chunk: list[tuple[str, bytes]] = []
         chunk_bytes = 2
-        for item, size in sized:
-            item_bytes = size + 1
+        for item in encoded:
+            item_bytes = len(item[1]) + 1
             if chunk and (len(chunk) >= self.batch_size or chunk_bytes + item_bytes > self.max_batch_bytes):
                 yield chunk
                 chunk, chunk_bytes = [], 2
@@ -476,17 +483,22 @@ class BrokerClient:
         if chunk:
             yield chunk
 
-    def _batch(self, op: str, items: list[Any], ids: list[str]) -> BatchResult:
+    def _batch(self, op: str, items: list[tuple[str, bytes]]) -> BatchResult:
+        """One batch request of ``(id, JSON)`` items: each item was encoded once, for its size too."""
         where = f"POST {self.url(f'/entityOperations/{op}')}"
+        ids = [entity_id for entity_id, _ in items]
+        request_body = b"[" + b",".join(encoded for _, encoded in items) + b"]"
         try:
-            response = self.request("POST", f"/entityOperations/{op}", json_body=items, ld=op != "delete")
+            response = self.request(
+                "POST", f"/entityOperations/{op}", encoded_body=request_body, ld=op != "delete"
+            )
         except PayloadTooLarge as exc:
             if len(items) == 1:
                 return BatchResult(failed=[EntityFailure(ids[0], str(exc).split(": ", 1)[-1], exc)])
             half = len(items) // 2
             self._say(f"{where}: payload too large for the broker; splitting {len(items)} entities in two")
-            result = self._batch(op, items[:half], ids[:half])
-            result.extend(self._batch(op, items[half:], ids[half:]))
+            result = self._batch(op, items[:half])
+            result.extend(self._batch(op, items[half:]))
             return result
         except BrokerProblem as exc:  # the whole batch was refused
             return BatchResult(failed=[EntityFailure(i, str(exc).split(": ", 1)[-1], exc) for i in ids])
@@ -498,37 +510,36 @@ class BrokerClient:
             return parse_batch_207(body, ids, where)
         return BatchResult(succeeded=list(ids))
 
-    def _run_batches(
-        self, op: str, items: Sequence[Any], id_of: Callable[[Any], str], size_of: Callable[[Any], int]
-    ) -> BatchResult:
+    def _run_batches(self, op: str, items: Iterable[tuple[str, Any]]) -> BatchResult:
+        """``(id, JSON value)`` items sent in batches; one too large for any request fails alone."""
         result = BatchResult()
         done = 0
-        sendable: list[tuple[Any, int]] = []
-        for item in items:
-            size = size_of(item)  # encoded once here; the body is encoded once more when sent
-            if size + 2 > self.max_batch_bytes:
+        sendable: list[tuple[str, bytes]] = []
+        for item_id, item in items:
+            encoded = _encode(item)
+            if len(encoded) + 2 > self.max_batch_bytes:
                 result.failed.append(
                     EntityFailure(
-                        id_of(item),
-                        f"{size} bytes, more than the {self.max_batch_bytes}-byte request limit set for this broker",
+                        item_id,
+                        f"{len(encoded)} bytes, more than the {self.max_batch_bytes}-byte request limit set "
+                        "for this broker",
                     )
                 )
             else:
-                sendable.append((item, size))
+                sendable.append((item_id, encoded))
         for chunk in self._chunks(sendable):
-            result.extend(self._batch(op, chunk, [id_of(i) for i in chunk]))
+            result.extend(self._batch(op, chunk))
             done += len(chunk)
             self._say(f"{op}: {done}/{len(sendable)} entities sent")
         return result
 
     def upsert(self, entities: Sequence[Mapping[str, Any]]) -> BatchResult:
         """``POST /entityOperations/upsert`` in chunks (by count and by bytes); replaces whole entities."""
-        prepared = [self._ld_body(dict(e), {}) for e in entities]
-        return self._run_batches("upsert", prepared, lambda e: str(e["id"]), _json_size)
+        return self._run_batches("upsert", ((str(e["id"]), self._ld_body(dict(e), {})) for e in entities))
 
     def delete(self, ids: Sequence[str]) -> BatchResult:
         """``POST /entityOperations/delete`` in chunks; an id the broker no longer has counts as deleted."""
-        result = self._run_batches("delete", list(ids), str, _json_size)
+        result = self._run_batches("delete", ((i, i) for i in ids))
         gone = [f for f in result.failed if isinstance(f.problem, ResourceNotFound)]
         result.failed = [f for f in result.failed if f not in gone]
         result.succeeded.extend(f.entity_id for f in gone)
