@@ -23,7 +23,7 @@ import functools
 import itertools
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 _SEPARATORS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for c in range(256))
@@ -96,35 +96,47 @@ _LOOKALIKE_CHARS = ("\u017f", "\u0131", "\u0130", "\u212a")
 
 @dataclass(frozen=True)
 class _Term:
-    owner: int
+    key: str
     text: str
     any_case: bool
     words: frozenset[bytes]
 
 
-def find_mentions(names: Sequence[Names], texts: Sequence[str]) -> list[tuple[str, ...]]:
-    """For each text (``texts[i]`` is that of ``names[i]``), the keys of the others it names, sorted."""
-    step = max(1, len(texts) // _SAMPLE_TEXTS)
+def word_counts(texts: Iterable[str]) -> Counter[bytes]:
+    """In how many of ``texts`` each token occurs: what makes a name's word rare."""
     counts: Counter[bytes] = Counter()
-    for text in texts[::step]:
+    for text in texts:
         counts.update(set(tokens(text)))
-    index: dict[bytes, list[_Term]] = {}
-    everywhere: list[_Term] = []
-    for number, entry in enumerate(names):
-        for name, any_case in [(t, False) for t in entry.exact] + [(t, True) for t in entry.any_case]:
-            name_words = tokens(name)
-            item = _Term(number, name, any_case, frozenset(name_words))
-            if name_words:
-                index.setdefault(min(name_words, key=lambda w: (counts[w], -len(w))), []).append(item)
-            else:
-                everywhere.append(item)
-    found: list[tuple[str, ...]] = []
-    for number, text in enumerate(texts):
-        own = names[number].key
+    return counts
+
+
+class MentionIndex:
+    """Every initiative's names, each filed under its rarest word (``counts`` say which is rarest).
+
+    Any word of a name would give the same results, since each candidate is confirmed with the
+    exact rule; the rarest keeps the candidates few.  Built from names alone, the index can be
+    asked about one text at a time, so a catalogue's texts need not be in memory together.
+    """
+
+    def __init__(self, names: Iterable[Names], counts: Counter[bytes]) -> None:
+        self._index: dict[bytes, list[_Term]] = {}
+        self._everywhere: list[_Term] = []
+        for entry in names:
+            for name, any_case in [(t, False) for t in entry.exact] + [(t, True) for t in entry.any_case]:
+                name_words = tokens(name)
+                item = _Term(entry.key, name, any_case, frozenset(name_words))
+                if name_words:
+                    rarest = min(name_words, key=lambda w: (counts[w], -len(w)))
+                    self._index.setdefault(rarest, []).append(item)
+                else:
+                    self._everywhere.append(item)
+
+    def mentioned(self, own: str, text: str) -> tuple[str, ...]:
+        """The keys, other than ``own``, of the initiatives that ``text`` names, sorted."""
         words = set(tokens(text))
         hits: set[str] = set()
-        for term in itertools.chain(everywhere, *(index[w] for w in index.keys() & words)):
-            key = names[term.owner].key
+        for term in itertools.chain(self._everywhere, *(self._index[w] for w in self._index.keys() & words)):
+            key = term.key
             if (
                 key != own
                 and key not in hits
@@ -132,5 +144,11 @@ def find_mentions(names: Sequence[Names], texts: Sequence[str]) -> list[tuple[st
                 and contains(text, term.text, term.any_case)
             ):
                 hits.add(key)
-        found.append(tuple(sorted(hits)))
-    return found
+        return tuple(sorted(hits))
+
+
+def find_mentions(names: Sequence[Names], texts: Sequence[str]) -> list[tuple[str, ...]]:
+    """For each text (``texts[i]`` is that of ``names[i]``), the keys of the others it names, sorted."""
+    step = max(1, len(texts) // _SAMPLE_TEXTS)
+    index = MentionIndex(names, word_counts(texts[::step]))
+    return [index.mentioned(entry.key, text) for entry, text in zip(names, texts, strict=True)]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Literal
@@ -513,34 +513,53 @@ def _line_of(diagnostic: Diagnostic) -> int:
     return int(diagnostic.where.rsplit(":", 1)[1])
 
 
+def build_page(raw: RawPage) -> tuple[Cluster | None, list[Initiative], list[Diagnostic]]:
+    """One page's cluster and initiatives (without mentions), and its problems in line order."""
+    report = _Report(list(raw.notes))
+    page = Page(raw.name, raw.path, raw.sha256)
+    cluster = _build_cluster(raw, page, report)
+    cluster_slug = cluster.slug if cluster is not None else ""
+    initiatives = []
+    for raw_initiative in raw.initiatives:
+        initiative = _build_initiative(raw_initiative, page, cluster_slug, report)
+        if initiative is not None:
+            initiatives.append(initiative)
+    return cluster, initiatives, sorted(report.diagnostics, key=_line_of)
+
+
+def duplicate_id_errors(
+    clusters: Iterable[tuple[str, SourceRef]], initiatives: Iterable[tuple[str, SourceRef]]
+) -> list[Diagnostic]:
+    """An error for every cluster or initiative whose id was already taken, ``(slug, ref)`` in page order."""
+    errors = []
+    for prefix, items in ((CLUSTER_ID_PREFIX, clusters), (INITIATIVE_ID_PREFIX, initiatives)):
+        what = "cluster" if prefix == CLUSTER_ID_PREFIX else "initiative"
+        seen: dict[str, SourceRef] = {}
+        for slug, ref in items:
+            if slug in seen:
+                errors.append(
+                    Diagnostic.at(ref, f"duplicate {what} id {prefix}{slug} (first defined at {seen[slug]})")
+                )
+            else:
+                seen[slug] = ref
+    return errors
+
+
 def build_catalog(pages: Sequence[RawPage]) -> Catalog:
     """The catalogue of ``pages``; ``CatalogError`` lists every error of every page at once."""
-    report = _Report()
+    diagnostics: list[Diagnostic] = []
     clusters: list[Cluster] = []
     initiatives: list[Initiative] = []
     for raw in pages:
-        start = len(report.diagnostics)
-        report.diagnostics += raw.notes
-        page = Page(raw.name, raw.path, raw.sha256)
-        cluster = _build_cluster(raw, page, report)
+        cluster, found, problems = build_page(raw)
         if cluster is not None:
             clusters.append(cluster)
-        cluster_slug = cluster.slug if cluster is not None else ""
-        for raw_initiative in raw.initiatives:
-            initiative = _build_initiative(raw_initiative, page, cluster_slug, report)
-            if initiative is not None:
-                initiatives.append(initiative)
-        report.diagnostics[start:] = sorted(report.diagnostics[start:], key=_line_of)
-    for prefix, items in ((CLUSTER_ID_PREFIX, clusters), (INITIATIVE_ID_PREFIX, initiatives)):
-        seen: dict[str, SourceRef] = {}
-        for item in items:
-            if item.slug in seen:
-                what = "cluster" if prefix == CLUSTER_ID_PREFIX else "initiative"
-                report.error(
-                    item.ref, f"duplicate {what} id {prefix}{item.slug} (first defined at {seen[item.slug]})"
-                )
-            seen.setdefault(item.slug, item.ref)
-    if any(d.severity is Severity.ERROR for d in report.diagnostics):
-        raise CatalogError(report.diagnostics)
-    warnings = tuple(d for d in report.diagnostics if d.severity is Severity.WARNING)
+        initiatives += found
+        diagnostics += problems
+    diagnostics += duplicate_id_errors(
+        ((c.slug, c.ref) for c in clusters), ((i.slug, i.ref) for i in initiatives)
+    )
+    if any(d.severity is Severity.ERROR for d in diagnostics):
+        raise CatalogError(diagnostics)
+    warnings = tuple(d for d in diagnostics if d.severity is Severity.WARNING)
     return Catalog(tuple(clusters), tuple(_with_mentions(initiatives)), warnings)

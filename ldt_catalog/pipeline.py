@@ -57,7 +57,7 @@ def paused_gc() -> Iterator[None]:
 def read_pages(paths: Sequence[Path]) -> list[hub.RawPage]:
     """Every page under ``paths`` as raw records (``CatalogError`` for missing or unreadable ones)."""
     with paused_gc():
-        return [hub.read_page(path, display_path=_display(path)) for path in hub.find_pages(paths)]
+        return [hub.read_page(path, display_path=display_path(path)) for path in hub.find_pages(paths)]
 
 
 def load_catalog(paths: Sequence[Path]) -> Catalog:
@@ -67,7 +67,7 @@ def load_catalog(paths: Sequence[Path]) -> Catalog:
         return build_catalog(pages)
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path as a person would type it: relative to the working directory when inside it."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()

@@ -10,14 +10,14 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from ldt_catalog import pipeline, sync
+from ldt_catalog import streaming, sync
 from ldt_catalog.auth import BearerToken, OAuth2ClientCredentials
 from ldt_catalog.broker import (
     CONTEXT_MODES,
@@ -291,14 +291,18 @@ def run_publish(args: argparse.Namespace) -> int:
     except (UsageError, BrokerConfigError) as exc:
         print(f"ldt-catalog publish: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    checked = pipeline.check_catalog(pipeline.load_catalog(args.paths or [DEFAULT_SEED]))
-    for warning in checked.warnings:
-        print(warning, file=sys.stderr)
-    pipeline.raise_for_errors(checked)  # exit 1 through cli.main; nothing has been sent
+    # exit 1 through cli.main when a page or a check fails; nothing has been sent then
+    with streaming.spooled_catalog(args.paths or [DEFAULT_SEED], progress=client.progress) as checked:
+        for warning in checked.warnings:
+            print(warning, file=sys.stderr)
+        return _send(args, client, checked.entities)
+
+
+def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dict[str, Any]]) -> int:
     where = f"{client.base_url}" + (f" (tenant {client.tenant})" if client.tenant else "")
     if not args.quiet and not args.json:
         print(
-            f"publishing {len(checked.entities)} entities to {where}: flavour {client.flavour.name}, "
+            f"publishing {len(entities)} entities to {where}: flavour {client.flavour.name}, "
             f"context {client.context_mode}{' (dry run)' if args.dry_run else ''}"
         )
     try:
@@ -312,7 +316,7 @@ def run_publish(args: argparse.Namespace) -> int:
 
         todo, result = sync.synchronise(
             client,
-            checked.entities,
+            entities,
             prune=args.prune,
             dry_run=args.dry_run,
             progress=client.progress,
