@@ -27,7 +27,7 @@ def test_generated_hub_is_deterministic_valid_and_has_mentions(tmp_path: Path) -
 
 def test_run_prints_one_json_object_with_the_figures(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "bench/run.py", "--n", "40", "--json", "--stages", "import,json-schema", "--sample", "5",
+        [sys.executable, "bench/run.py", "--n", "40", "--json", "--stages", "import,json-schema,publish", "--sample", "5",
          "--work", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
@@ -35,7 +35,9 @@ def test_run_prints_one_json_object_with_the_figures(tmp_path: Path) -> None:
     assert summary["n"] == 40
     for key in ("json_floor_s", "naive_s", "build_s"):
         assert summary[key] > 0
-    assert set(summary["stages"]) == {"import", "json-schema"}
+    assert set(summary["stages"]) == {"import", "json-schema", "publish"}
+    assert summary["stages"]["publish"]["failed"] == 0
+    assert summary["stages"]["publish"]["created"] == summary["stages"]["publish"]["writes"] > 40
     for figures in summary["stages"].values():
         assert figures["s"] > 0 and figures["peak_rss_mb"] > 0
     assert summary["naive"]["extrapolated"] is True
