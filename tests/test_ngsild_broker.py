@@ -279,6 +279,24 @@ def test_batch_and_body_limits(broker_factory: Any) -> None:
 # --- queries ------------------------------------------------------------------------------
 
 
+def test_pages_see_every_change_between_them(api: str) -> None:
+    """Paging reuses the last scan only while nothing changed (the store is large in benchmarks)."""
+    assert post(f"{api}/entityOperations/create", [initiative(i) for i in range(3)], LDT).status_code == 201
+
+    def page(offset: int, **params: str) -> tuple[str, list[str]]:
+        query = {"type": "Initiative", "limit": 2, "offset": offset, "count": "true", **params}
+        answer = requests.get(f"{api}/entities", params=query, headers=LDT, timeout=T)
+        return answer.headers["NGSILD-Results-Count"], [e["id"] for e in answer.json()]
+
+    assert page(0) == ("3", ["urn:ngsi-ld:Initiative:0", "urn:ngsi-ld:Initiative:1"])
+    assert requests.delete(f"{api}/entities/urn:ngsi-ld:Initiative:0", timeout=T).status_code == 204
+    assert page(0) == ("2", ["urn:ngsi-ld:Initiative:1", "urn:ngsi-ld:Initiative:2"])
+    assert post(f"{api}/entityOperations/upsert", [initiative(9)], LDT).status_code in (201, 204)
+    assert page(2) == ("3", ["urn:ngsi-ld:Initiative:9"])
+    assert page(0, q="name==\"nobody\"") == ("0", [])  # another query, not the cached one
+    assert page(0, type="Cluster") == ("0", [])
+
+
 def test_paging_and_count(api: str) -> None:
     entities = [initiative(f"{i:02d}") for i in range(25)]
     assert post(f"{api}/entityOperations/create", entities, LDT).status_code == 201

@@ -15,6 +15,7 @@ creation order, so paging is stable.  ``attrs`` also filters: only entities with
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from tests.ngsild_broker.errors import NgsiError, bad_data, not_found
 from tests.ngsild_broker.jsonld import JSONLD_CONTEXT_REL, ContextHandle
 from tests.ngsild_broker.query import q_predicate, type_predicate
 from tests.ngsild_broker.request import JSON_LD, Request, Response
-from tests.ngsild_broker.store import Change
+from tests.ngsild_broker.store import Change, Tenant
 from tests.ngsild_broker.subscriptions import response_context
 from tests.ngsild_broker.validate import check_entity, is_uri
 
@@ -318,19 +319,44 @@ class Api:
             tests.append(q_predicate(request.param("q") or "", handle))
         with self.store.lock:
             tenant = self.store.tenant(request.tenant)
-            # by id, the candidates are looked up, not scanned for: a query costs its ids, not the store
-            candidates = (
-                tenant.entities.values()
-                if ids is None
-                else [tenant.entities[i] for i in ids if i in tenant.entities]
-            )
-            matching = [e for e in candidates if all(t(e) for t in tests)]
+            matching = self._matching(tenant, request, ids, attrs, tests)
             page = [
                 compact_entity(e, handle, attrs=attrs, sys_attrs=sys_attrs, fmt=fmt)
                 for e in matching[offset : offset + limit]
             ]
         headers = {"NGSILD-Results-Count": str(len(matching))} if count == "true" else {}
         return self.output(request, 200, page, context, headers)
+
+    def _matching(
+        self,
+        tenant: Tenant,
+        request: Request,
+        ids: list[str] | None,
+        attrs: set[str] | None,
+        tests: list[Callable[[dict[str, Any]], bool]],
+    ) -> list[dict[str, Any]]:
+        """The entities a query selects, in creation order (by id: in the order asked for).
+
+        By id, the candidates are looked up, not scanned for.  Otherwise the result is kept until
+        the next change, so that paging through a large store with offsets costs one scan, not
+        one per page, as a real broker's index would.
+        """
+        if ids is not None:
+            candidates = [tenant.entities[i] for i in ids if i in tenant.entities]
+            return [e for e in candidates if all(t(e) for t in tests)]
+        key = (
+            tenant.version,
+            json.dumps(request.link_context(), sort_keys=True, default=str),
+            request.param("type"),
+            request.param("idPattern"),
+            request.param("q"),
+            tuple(sorted(attrs)) if attrs is not None else None,
+        )
+        if tenant.last_query is not None and tenant.last_query[0] == key:
+            return tenant.last_query[1]
+        matching = [e for e in tenant.entities.values() if all(t(e) for t in tests)]
+        tenant.last_query = (key, matching)
+        return matching
 
     # --- batch ---------------------------------------------------------------------------
 

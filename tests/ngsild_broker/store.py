@@ -35,6 +35,8 @@ class Tenant:
     name: str
     contexts: ContextRegistry
     entities: dict[str, dict[str, Any]] = field(default_factory=dict)  # insertion (creation) order
+    version: int = 0  # bumped by every change of ``entities``: what a cached query result is valid for
+    last_query: tuple[Any, list[dict[str, Any]]] | None = None  # (key, matching entities)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -106,6 +108,7 @@ class Store:
         for iri in attribute_names(stored):
             entity[iri] = _stamp(stored[iri], now)
         tenant.entities[entity_id] = entity
+        tenant.version += 1
         return Change(tenant.name, entity_id, None, copy.deepcopy(entity))
 
     def replace(self, tenant: Tenant, stored: dict[str, Any]) -> Change:
@@ -124,6 +127,7 @@ class Store:
         for iri in attribute_names(stored):
             entity[iri] = _stamp(stored[iri], now)
         tenant.entities[entity_id] = entity
+        tenant.version += 1
         return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity))
 
     def append(
@@ -174,6 +178,7 @@ class Store:
             updated.append(iri)
         entity["modifiedAt"] = now
         tenant.entities[entity_id] = entity
+        tenant.version += 1
         return (
             updated,
             not_updated,
@@ -182,6 +187,7 @@ class Store:
 
     def delete(self, tenant: Tenant, entity_id: str) -> Change:
         before = tenant.entities.pop(entity_id, None)
+        tenant.version += 1
         if before is None:
             raise not_found(f"entity {entity_id} not found")
         return Change(tenant.name, entity_id, before, None)
@@ -209,6 +215,7 @@ class Store:
                 del entity[iri]
         entity["modifiedAt"] = now_iso()
         tenant.entities[entity_id] = entity
+        tenant.version += 1
         return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity))
 
 
