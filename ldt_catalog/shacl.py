@@ -196,14 +196,23 @@ def _issue(results: Graph, shapes: Graph, result: Node, data: _Display) -> Shacl
     )
 
 
+def show_iri(iri: URIRef, prefixes: Mapping[str, str] = DISPLAY_PREFIXES) -> str:
+    """An IRI as results are printed: a prefixed name with one of ``prefixes``, else ``<iri>``."""
+    return _show_iri(iri, _display_graph(tuple(prefixes.items())))
+
+
+def _show_iri(iri: URIRef, names: Graph) -> str:
+    try:
+        return names.namespace_manager.normalizeUri(iri)
+    except Exception:  # pragma: no cover - rdflib refuses some IRIs as prefixed names
+        return f"<{iri}>"
+
+
 def _show(node: Node | None, display: _Display) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
-        try:
-            return display.names.namespace_manager.normalizeUri(node)
-        except Exception:  # pragma: no cover - rdflib refuses some IRIs as prefixed names
-            return f"<{node}>"
+        return _show_iri(node, display.names)
     if isinstance(node, BNode):
         referrer = next(iter(display.data.subject_predicates(node)), None)
         if referrer is not None and not isinstance(referrer[0], BNode):

@@ -77,25 +77,46 @@ class Survey:
 
 
 def survey(trees: Iterable[tuple[int, rdf.Subject]], shapes: rdflib.Graph) -> Survey:
-    """The first pass over ``(input node index, tree)``: roots, types, who points at whom, weights."""
+    """The first pass over ``(input node index, tree)``: roots, types, who points at whom, weights.
+
+    The direct checker (``shacl_direct``) reads the same survey for what a part of the data needs
+    to know of the rest.
+    """
     target_predicates = {str(o) for o in shapes.objects(None, SH.targetObjectsOf)}
     class_checks = (None, SH["class"], None) in shapes
     found = Survey()
-    for index, tree in trees:
-        while len(found.weights) <= index:
-            found.weights.append(1)
-        if isinstance(tree.term, rdf.Iri):
-            found.roots[tree.term.value] += 1
-        for s, p, o in rdf.flatten(tree):
-            if isinstance(o, rdf.Iri):
-                found.weights[index] += 1
-            if p == rdf.RDF_TYPE and class_checks and isinstance(s, rdf.Iri) and isinstance(o, rdf.Iri):
-                found.types.setdefault(s.value, []).append(o.value)
-            elif p == str(RDFS.subClassOf):
+    weights, roots = found.weights, found.roots
+
+    def walk(subject: rdf.Subject) -> int:
+        """Note what ``subject``'s triples tell (as ``rdf.flatten`` orders them); its IRI objects."""
+        s = subject.term
+        pointed = 0
+        for p, o in subject.pairs:
+            if isinstance(o, rdf.Subject):
+                if p == _SUBCLASS:
+                    found.subclass.append((s, p, o.term))
+                pointed += walk(o)
+                continue
+            if p == _SUBCLASS:
                 found.subclass.append((s, p, o))
-            if p in target_predicates and isinstance(o, rdf.Iri):
-                found.incoming.setdefault(o.value, {}).setdefault(p, s)
+            if type(o) is rdf.Iri:
+                pointed += 1
+                if p == rdf.RDF_TYPE and class_checks and type(s) is rdf.Iri:
+                    found.types.setdefault(s.value, []).append(o.value)
+                if p in target_predicates:
+                    found.incoming.setdefault(o.value, {}).setdefault(p, s)
+        return pointed
+
+    for index, tree in trees:
+        while len(weights) <= index:
+            weights.append(1)
+        if type(tree.term) is rdf.Iri:
+            roots[tree.term.value] += 1
+        weights[index] += walk(tree)
     return found
+
+
+_SUBCLASS = str(RDFS.subClassOf)
 
 
 def slices(weights: list[int], budget: int) -> list[tuple[int, int]]:
