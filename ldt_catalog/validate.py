@@ -281,7 +281,8 @@ def shacl_problems_chunked(
         return _diagnostics(_report(issues), locate)
     if not chunkable(shapes):
         return shacl_problems(to_graph(_trees(context, nodes)), shapes, locate)
-    parts = [nodes[start:end] for start, end in slices(surveyed.weights, chunk_weight)]
+    # lazily: ``nodes`` may be read from disk (publish's spool), one part in memory at a time
+    parts = (nodes[start:end] for start, end in slices(surveyed.weights, chunk_weight))
     violations: set[ShaclIssue] = set()
     warnings: set[ShaclIssue] = set()
     shared: list[Subject] = []
@@ -294,7 +295,7 @@ def shacl_problems_chunked(
         spawn = multiprocessing.get_context("forkserver")  # workers inherit none of our memory
         setup = (surveyed, shapes.serialize(format="turtle"))
         with spawn.Pool(processes, initializer=_start_worker, initargs=setup) as pool:
-            for found in pool.imap_unordered(_validate_slice, [(context, part) for part in parts]):
+            for found in pool.imap_unordered(_validate_slice, ((context, part) for part in parts)):
                 _merge(found, violations, warnings, shared)
     if shared:
         last = chunk(shared, surveyed, None)  # every tree of a shared root, validated together
