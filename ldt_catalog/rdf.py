@@ -25,6 +25,7 @@ from ldt_catalog.errors import LdtCatalogError
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RDF_TYPE = RDF + "type"
+RDF_LANG_STRING = RDF + "langString"
 RDF_JSON = RDF + "JSON"
 XSD_STRING = XSD + "string"
 XSD_INTEGER = XSD + "integer"
