@@ -20,7 +20,7 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True, order=True, slots=True)  # slots: one per entity is kept by publish
 class SourceRef:
     """Where a value came from: a page path (as given by the user) and a 1-based line."""
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import tempfile
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -62,9 +61,8 @@ class CatalogIndex:
 
     pages: list[_IndexedPage] = field(default_factory=list)
     sources: dict[str, SourceRef] = field(default_factory=dict)  # entity id -> its page line
-    names: list[Names] = field(default_factory=list)
+    mentions: MentionIndex | None = None  # every initiative's names
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    words: Counter[bytes] = field(default_factory=Counter)  # from a sample of the texts
     clusters: int = 0
     initiatives: int = 0
 
@@ -78,7 +76,8 @@ def index_pages(paths: Sequence[Path]) -> CatalogIndex:
     index = CatalogIndex()
     cluster_ids: list[tuple[str, SourceRef]] = []
     initiative_ids: list[tuple[str, SourceRef]] = []
-    texts: list[str] = []
+    names: list[Names] = []
+    texts: list[str] = []  # a sample, for the word counts that pick each name's rarest word
     for path in hub.find_pages(paths):
         shown = display_path(path)
         with paused_gc():
@@ -92,14 +91,14 @@ def index_pages(paths: Sequence[Path]) -> CatalogIndex:
         for initiative in initiatives:
             initiative_ids.append((initiative.slug, initiative.ref))
             index.sources[initiative_id(initiative.slug)] = initiative.ref
-            index.names.append(mention_names(initiative))
-            if len(index.names) % WORD_SAMPLE_EVERY == 1:
+            names.append(mention_names(initiative))
+            if len(names) % WORD_SAMPLE_EVERY == 1:
                 texts.append(mention_text(initiative))
     index.diagnostics += duplicate_id_errors(cluster_ids, initiative_ids)
     if any(d.severity is Severity.ERROR for d in index.diagnostics):
         raise CatalogError(index.diagnostics)
     index.clusters, index.initiatives = len(cluster_ids), len(initiative_ids)
-    index.words = word_counts(texts)
+    index.mentions = MentionIndex(names, word_counts(texts))
     return index
 
 
@@ -223,7 +222,8 @@ def spooled_catalog(
     index = index_pages(paths)
     if progress:
         progress(f"indexed {len(index.pages)} pages: {index.initiatives} initiatives")
-    mentions = MentionIndex(index.names, index.words)
+    mentions = index.mentions
+    assert mentions is not None
     sources = index.sources
 
     def locate(entity: Mapping[str, Any]) -> str | None:
