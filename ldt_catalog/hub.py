@@ -27,6 +27,7 @@ import functools
 import hashlib
 import itertools
 import re
+import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -50,13 +51,18 @@ LABEL_SYNONYMS: dict[LabelKind, str] = {
 """Known labels: each ``/``-separated part of the lower-cased label must match one pattern."""
 
 
+_LABEL_PATTERNS = [(kind, re.compile(pattern)) for kind, pattern in LABEL_SYNONYMS.items()]
+_SPACES = re.compile(r"\s+")
+
+
 @functools.lru_cache(maxsize=1024)
 def label_kind(label: str) -> LabelKind | None:
     """The field a label fills (``Webpage / Reference Link`` → ``webpages``), or None if unknown."""
-    norm = re.sub(r"\s+", " ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
+    # most calls miss the cache: lead-in sentences ending with a colon often name their initiative
+    norm = _SPACES.sub(" ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
     parts = [p.strip() for p in norm.split("/")]
-    for kind, pattern in LABEL_SYNONYMS.items():
-        if all(re.fullmatch(pattern, p) for p in parts):
+    for kind, pattern in _LABEL_PATTERNS:
+        if all(pattern.fullmatch(p) for p in parts):
             return kind
     return None
 
@@ -66,7 +72,13 @@ BlockKind = Literal["paragraph", "bullet"]
 
 @dataclass(frozen=True)
 class RawBlock:
-    """A paragraph or a bullet as written; it spans ``ref.line`` to ``ref.line + markdown.count('\\n')``."""
+    """A paragraph or one bullet, as markdown exactly as written (trailing spaces dropped).
+
+    It spans ``ref.line`` to ``ref.line + markdown.count('\\n')``: a paragraph spread over several
+    source lines keeps its line breaks.  A bullet's text excludes its ``- `` marker; nested bullets
+    stay inside their parent's text.  ``marker`` is ``-`` for every unordered bullet (``*``, ``+``
+    too) and the number of an ordered one (``1.``).  ``model.Block`` is this very class.
+    """
 
     kind: BlockKind
     markdown: str
@@ -123,6 +135,7 @@ class _Line:
         "code",
         "fence_close",
         "fence_open",
+        "first",
         "hard_break",
         "heading",
         "indent",
@@ -148,15 +161,20 @@ class _Line:
         stripped = text.lstrip(" ")
         self.blank = not code and not stripped.strip()
         self.indent = len(text) - len(stripped)
+        self.first = stripped[:1]  # what a rule, bullet, label or heading must start with
         self.heading: tuple[int, str] | None = None
-        if not code and stripped[:1] == "#":
+        if not code and self.first == "#":
             m = _HEADING.match(text)
             self.heading = (len(m.group(1)), m.group(2) or "") if m else None
 
 
+_BLANK_LINE = _Line(0, "", False)
+"""Every blank line outside code and comments (a third of a page): nothing asks one for its number."""
 _HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_LABEL_STARTS = frozenset("*_" + string.ascii_letters)  # what a bold or a plain label starts with
+_RULE_CHARS = {"-": " \t-", "*": " \t*", "_": " \t_"}  # all a rule starting with the key may hold
 _BULLET = re.compile(r"( *)([-*+]|\d{1,9}[.)])(?:( +)(.*)|$)")
 _BOLD_LABEL = re.compile(
     r" {0,3}(?P<d>\*\*|__)(?P<label>[^*_\s][^*]*?)\s*(?::\s*(?P=d)|(?P=d)\s*:)\s*(?P<rest>.*)"
@@ -179,7 +197,10 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
         if fence is None and not in_comment and "<!--" not in raw and "`" not in raw and "~" not in raw:
             kept = raw.rstrip("\r")  # the common line: no fence, no comment
             text = kept.rstrip()
-            lines.append(_Line(number, text, False, False, False, kept.endswith("  ") and bool(text)))
+            if not text:
+                lines.append(_BLANK_LINE)
+            else:
+                lines.append(_Line(number, text, False, False, False, kept.endswith("  ")))
             continue
         text = raw.rstrip("\r").rstrip()
         if fence is not None:
@@ -220,7 +241,7 @@ def _classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[_
     return lines
 
 
-@dataclass
+@dataclass(slots=True)
 class _Open:
     """The block being read."""
 
@@ -234,7 +255,7 @@ class _Open:
     fenced: bool = False  # a bullet inside whose code fence we are
 
 
-@dataclass
+@dataclass(slots=True)
 class _Body:
     """Turns the lines of one page part into sections of blocks."""
 
@@ -250,6 +271,8 @@ class _Body:
 
     def read(self, lines: Sequence[_Line]) -> None:
         for line in lines:
+            if line is _BLANK_LINE and self._open is None:
+                continue  # a blank line with no block to end does nothing
             self._line(line)
         self._close_section()
 
@@ -276,16 +299,18 @@ class _Body:
             else:
                 self._flush()
             return
+        chars = _RULE_CHARS.get(line.first)
+        rule = chars is not None and not line.text.strip(chars) and _RULE.match(line.text) is not None
         if block and block.blank_after:
-            if line.indent >= block.column and not _RULE.match(line.text):
+            if line.indent >= block.column and not rule:
                 block.lines += [""] * block.blank_after + [line.text[block.column :]]
                 block.blank_after = 0
                 return
             self._flush()
-        if _RULE.match(line.text):
+        if rule:
             self._flush()
             return
-        if self.labels and self._try_label(line):
+        if self.labels and line.indent < 4 and line.first in _LABEL_STARTS and self._try_label(line):
             return
         heading = line.heading
         if heading is not None:
@@ -300,24 +325,24 @@ class _Body:
                     image.url, image.title or "", image.attributes, SourceRef(self.path, line.number)
                 )
                 return
-        self._text(line.number, line.text)
+        self._text(line.number, line.text, line.indent, line.first)
         if line.hard_break and self._open and self._open.kind == "paragraph":
             self._flush()  # trailing spaces are dropped, so a break must become a block boundary
 
-    def _text(self, number: int, text: str) -> None:
+    def _text(self, number: int, text: str, indent: int, first: str) -> None:
+        """Add a line of text; ``indent`` is its count of leading spaces, ``first`` the character after."""
         block = self._open
-        indent = len(text) - len(text.lstrip(" "))
-        bullet = _BULLET.fullmatch(text)
+        bullet = _BULLET.fullmatch(text) if first in "-*+" or first.isdecimal() else None
         if block and block.kind == "bullet" and (indent >= block.column or (not bullet and not block.code)):
             block.lines.append(text[min(indent, block.column) :])
             return
         if bullet and indent < 4:
             self._flush()
-            marker = bullet.group(2)
-            spaces = len(bullet.group(3) or " ")
-            column = indent + len(marker) + (spaces if spaces <= 4 else 1)
+            _, marker, spaces, content = bullet.groups()
+            width = len(spaces or " ")
+            column = indent + len(marker) + (width if width <= 4 else 1)
             marker = "-" if marker in "-*+" else marker
-            self._open = _Open("bullet", number, [bullet.group(4) or ""], marker, column)
+            self._open = _Open("bullet", number, [content or ""], marker, column)
         elif block and not block.code:
             block.lines.append(text.strip())
         else:
@@ -325,13 +350,16 @@ class _Body:
             self._open = _Open("paragraph", number, [text.strip()])
 
     def _try_label(self, line: _Line) -> bool:
+        """Start a section if ``line`` is a label: at most 3 spaces in, starting with ``_LABEL_STARTS``."""
         block = self._open
         if block and block.kind == "bullet" and line.indent >= block.column:
             return False
-        if ":" not in line.text and "**" not in line.text[:5] and "__" not in line.text[:5]:
-            return False  # no label pattern can match: spare the regular expressions
-        m = _BOLD_LABEL.fullmatch(line.text) or _BOLD_ONLY.fullmatch(line.text)
-        if m and "rest" not in m.groupdict() and label_kind(m.group("label")) is None:
+        # what each pattern needs first, to spare the regular expressions on most lines
+        bold = line.text.startswith(("**", "__"), line.indent)
+        if not bold and (line.first in "*_" or ":" not in line.text):
+            return False
+        m = (_BOLD_LABEL.fullmatch(line.text) or _BOLD_ONLY.fullmatch(line.text)) if bold else None
+        if m and m.re is _BOLD_ONLY and label_kind(m.group("label")) is None:
             m = None  # ``**Some bold words**`` alone is text unless it names a known label
         if m is None:
             m = _PLAIN_LABEL.fullmatch(line.text)
@@ -340,9 +368,9 @@ class _Body:
         self._close_section()
         label = m.group("label").strip()
         self._label, self._kind, self._ref = label, label_kind(label), SourceRef(self.path, line.number)
-        rest = (m.groupdict().get("rest") or "").strip()
+        rest = ((m.group("rest") if m.re is not _BOLD_ONLY else None) or "").strip()
         if rest:
-            self._text(line.number, rest)
+            self._text(line.number, rest, 0, rest[0])
             if line.hard_break:
                 self._flush()
         return True
@@ -354,9 +382,11 @@ class _Body:
 
     def _flush(self) -> None:
         block, self._open = self._open, None
-        if block is not None:
+        if block is not None:  # as ``_add`` does, without a call for every block
             ref = SourceRef(self.path, block.line)
-            self._add(RawBlock(block.kind, "\n".join(block.lines), ref, block.marker))
+            if self._ref is None:
+                self._ref = ref
+            self._blocks.append(RawBlock(block.kind, "\n".join(block.lines), ref, block.marker))
 
     def _close_section(self) -> None:
         self._flush()
@@ -374,12 +404,16 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
     physical = text.split("\n")
     if physical[-1] == "":
         physical.pop()  # the text ends with a line ending, not with an empty line
-    # where each line starts in ``text`` (and where the last one ends), to hash spans of lines
-    offsets = [0, *itertools.accumulate(len(line) + 1 for line in physical)]
-    offsets[-1] = min(offsets[-1], len(text))
+    lengths = list(itertools.accumulate(map(len, physical), initial=0))
+
+    def offset(i: int) -> int:
+        """Where line ``i`` starts in ``text`` (``len(physical)``: where the last one ends), to hash spans."""
+        return min(lengths[i] + i, len(text))  # each line is followed by its "\n", but maybe the last
+
     notes: list[Diagnostic] = []
     lines = _classify(physical, path, notes)
-    starts = [i for i, line in enumerate(lines) if line.heading and line.heading[0] == 2]
+    headings = [i for i, line in enumerate(lines) if line.heading]
+    starts = [i for i in headings if (lines[i].heading or (0,))[0] == 2]
     head_end = starts[0] if starts else len(lines)
     title_at = next((i for i in range(head_end) if (lines[i].heading or (0,))[0] == 1), None)
     title_ref = SourceRef(path, lines[title_at].number) if title_at is not None else None
@@ -394,11 +428,11 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
                 )
             )
             break
-    for i, line in enumerate(lines):
-        if line.heading and line.heading[0] == 1 and i != title_at:
+    for i in headings:
+        if (lines[i].heading or (0,))[0] == 1 and i != title_at:
             notes.append(
                 Diagnostic.at(
-                    SourceRef(path, line.number), 'a second "# " title is kept as text', Severity.WARNING
+                    SourceRef(path, lines[i].number), 'a second "# " title is kept as text', Severity.WARNING
                 )
             )
     intro = _Body(path, labels=False)
@@ -417,7 +451,7 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
             RawInitiative(
                 heading[1],
                 SourceRef(path, lines[start].number),
-                _sha256(text[offsets[start] : offsets[end]]),
+                _sha256(text[offset(start) : offset(end)]),
                 body.logo,
                 tuple(body.sections),
             )
@@ -429,7 +463,7 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
         title=title,
         title_ref=title_ref,
         intro=tuple(b for s in intro.sections for b in s.blocks),
-        head_sha256=_sha256(text[: offsets[head_end]]),
+        head_sha256=_sha256(text[: offset(head_end)]),
         initiatives=tuple(initiatives),
         notes=tuple(notes),
     )

@@ -69,22 +69,23 @@ def scan(text: str) -> list[Token]:
     """Every image, link, autolink, bare URL and e-mail address of ``text``, in order."""
     tokens: list[Token] = []
     for m in _TOKEN.finditer(text):
-        if m.group("image") is not None:
+        alternative = m.lastgroup  # each alternative's outer group closes last
+        if alternative == "image":
             tokens.append(
                 Token("image", m.group("iurl").strip(), m.group("ialt"), m.start(), m.end(), m.group("iattr"))
             )
-        elif m.group("link") is not None:
+        elif alternative == "link":
             target = m.group("lurl")
             parsed = _LINK_TARGET.fullmatch(target)
             url = parsed.group("url") if parsed else target.strip()
             tooltip = (parsed.group("t1") or parsed.group("t2")) if parsed else None
             tokens.append(Token("link", url, m.group("ltitle"), m.start(), m.end(), tooltip=tooltip))
-        elif m.group("auto") is not None:
+        elif alternative == "auto":
             auto = m.group("auto")
             kind: TokenKind = "autolink" if ":" in auto.split("@", 1)[0] or "@" not in auto else "email"
             tokens.append(Token(kind, auto, None, m.start(), m.end()))
         else:
-            kind = "bare" if m.group("bare") is not None else "email"
+            kind = "bare" if alternative == "bare" else "email"
             raw = m.group(kind)
             value = raw.rstrip(_TRAILING_PUNCT)
             if value:

@@ -1,0 +1,169 @@
+"""Every shortcut taken for speed gives what the general rule it skips would give.
+
+Each test draws many random inputs from the characters that matter to the rule and compares the
+fast path with the slow one written out plainly (the code as it was before the shortcut).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from typing import Any
+
+import pytest
+
+from ldt_catalog import hub, rdf
+from ldt_catalog.model import _PLAIN_RELATIVE_PATH, _url_rules
+
+
+def random_text(rng: random.Random, chars: list[str], longest: int = 12) -> str:
+    return "".join(rng.choice(chars) for _ in range(rng.randint(0, longest)))
+
+
+# -- hub.py: the checks that spare the line regexes ------------------------------------------------
+
+LINE_CHARS = list("   \t-*_+#:aZé1\u0663².)[x")  # spaces thrice: indents of 0 to 4 and more
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_line_prechecks_never_skip_a_match(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(20000):
+        text = random_text(rng, LINE_CHARS).rstrip()
+        line = hub._Line(1, text, False)
+        chars = hub._RULE_CHARS.get(line.first)
+        if chars is None or text.strip(chars):
+            assert hub._RULE.match(text) is None, text
+        if not (line.first in "-*+" or line.first.isdecimal()):
+            assert hub._BULLET.fullmatch(text) is None, text
+        label_like = line.indent < 4 and line.first in hub._LABEL_STARTS
+        bold = text.startswith(("**", "__"), line.indent)
+        if not label_like or not (bold or (line.first not in "*_" and ":" in text)):
+            assert not (hub._BOLD_LABEL.fullmatch(text) or hub._BOLD_ONLY.fullmatch(text)), text
+            assert hub._PLAIN_LABEL.fullmatch(text) is None, text
+
+
+def test_label_kind_of_compiled_patterns_is_the_rule() -> None:
+    for label in ["Short Description", "Key role in the LDT Ecosystem", "Webpage / Reference Link",
+                  "Logo", "Main  contact\tpoint:", "Key Assets & Resources", "Funding", "Webpage / Funding",
+                  "Within the ecosystem, X plays a role by", "**About the project**"]:  # fmt: skip
+        norm = re.sub(r"\s+", " ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
+        parts = [p.strip() for p in norm.split("/")]
+        expected = next(
+            (k for k, pattern in hub.LABEL_SYNONYMS.items() if all(re.fullmatch(pattern, p) for p in parts)),
+            None,
+        )
+        assert hub.label_kind(label) == expected
+
+
+PAGE_LINES = ["", "", "", "  ", "# T", "## A – B", "## C (CD)", "**Short Description:**", "Key role:",
+              "**Webpage:** https://a.eu", "Webpage: https://b.eu", "text", "text  ", "- bullet", "  continued",
+              "    - nested", "1. one", "---", "![logo](l.png)", "### sub", "    indented"]  # fmt: skip
+
+
+def without_hashes(page: hub.RawPage) -> tuple[Any, ...]:
+    initiatives = [(i.heading, i.ref, i.logo, i.sections) for i in page.initiatives]
+    return (page.title, page.title_ref, page.intro, page.notes, initiatives)
+
+
+def test_blank_lines_read_as_one_shared_line_are_read_as_before() -> None:
+    """A blank line is one shared object, skipped when no block is open; ``<!---->`` makes a line
+    take the general path (a comment is stripped and leaves a blank line of its own)."""
+    rng = random.Random(6)
+    for _ in range(3000):
+        lines = [rng.choice(PAGE_LINES) for _ in range(rng.randint(1, 30))]
+        commented = [line if line.strip() else "<!---->" for line in lines]
+        fast, general = hub.parse_page("\n".join(lines), "p.md"), hub.parse_page("\n".join(commented), "p.md")
+        assert without_hashes(fast) == without_hashes(general), lines
+
+
+# -- model.py: relative paths (logos) accepted in one step -----------------------------------------
+
+PATH_CHARS = ["a", "Z", "0", "_", "-", ".", ".", "/", "/", "é", " ", ":", "w", "W", "?", "#", "%", "[", "@"]
+
+
+def test_plain_relative_path_is_accepted_by_the_full_rules() -> None:
+    rng = random.Random(3)
+    matched = 0
+    for _ in range(20000):
+        url = random_text(rng, PATH_CHARS)
+        if rng.random() < 0.2:
+            url = rng.choice(["../", "./", "www.", "WwW.", "//"]) + url
+        if _PLAIN_RELATIVE_PATH.fullmatch(url):
+            matched += 1
+            assert _url_rules(url, True) is None, url
+    assert matched > 1000
+
+
+# -- rdf.py: escapes, IRIs and canonical JSON ------------------------------------------------------
+
+ESCAPE_CHARS = ["a", "\\", '"', "\n", "\r", "\t", "\b", "\f", "\x00", "\x0b", "\x1a", "\x1f", "\x7f", "é",
+                "\u2028", "u", "0", "{", " "]  # fmt: skip
+
+
+def test_quote_string_is_the_translated_text_in_quotes() -> None:
+    rng = random.Random(2)
+    for _ in range(20000):
+        text = random_text(rng, ESCAPE_CHARS)
+        assert rdf.quote_string(text) == f'"{text.translate(rdf._STRING_ESCAPES)}"'
+    assert rdf.quote_string("\\u0041") == '"\\\\u0041"'
+
+
+def prefixed_the_plain_way(value: str, prefixes: dict[str, str]) -> str:
+    """``TurtleWriter.iri`` as it was: the longest namespace by a loop, the local name by a set."""
+    local_chars = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+    text = f"<{rdf.escape_iri(value)}>"
+    for name, namespace in sorted(prefixes.items(), key=lambda p: -len(p[1])):
+        if value.startswith(namespace):
+            local = value[len(namespace) :]
+            if local and local[0] != "-" and local[-1] != "-" and set(local) <= local_chars:
+                text = f"{name}:{local}"
+            break
+    return text
+
+
+@pytest.mark.parametrize(
+    "prefixes",
+    [rdf.PREFIXES, {"a": "https://x.eu/", "b": "https://x.eu/ns#", "c": "https://x.eu/ns#", "d": "urn:"}, {}],
+)
+def test_prefixed_names_as_the_plain_loop_makes_them(prefixes: dict[str, str]) -> None:
+    rng = random.Random(4)
+    starts = [*(prefixes or rdf.PREFIXES).values(), "https://x.eu", "urn:ngsi-ld:", ""]
+    chars = ["a", "B", "7", "_", "-", "-", ".", "/", "#", ":", "é", " ", "<"]
+    for _ in range(5000):
+        value = rng.choice(starts) + random_text(rng, chars, 6)
+        writer = rdf.TurtleWriter.__new__(rdf.TurtleWriter)
+        writer._use_prefixes(prefixes)  # none at all: as ``to_ntriples`` writes
+        assert writer.iri(value) == prefixed_the_plain_way(value, prefixes), value
+
+
+def canonical_json_the_plain_way(value: Any) -> str:
+    if not rdf._has_float(value):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return rdf._jcs(value)
+
+
+def random_json(rng: random.Random, depth: int = 0) -> Any:
+    pick = rng.randrange(9 if depth < 3 else 6)
+    if pick == 0:
+        return rng.choice([0, 7, -12, 2**53 - 1, 2**53, -(2**53), 10**15, 10**16, 10**21])
+    if pick == 1:
+        return rng.choice([1.5, -0.0, 1e22, 3.0, 2.5e-7, 1e16])
+    if pick == 2:
+        return rng.choice([True, False, None])
+    if pick < 6:
+        return random_text(rng, ["a", ":", ",", "[", "1", ".", "e", "-", "N", "I", '"', "{", "9"], 8)
+    if pick < 8:
+        return {
+            random_text(rng, ["k", ":", "1", ","], 3): random_json(rng, depth + 1)
+            for _ in range(rng.randint(0, 4))
+        }
+    return [random_json(rng, depth + 1) for _ in range(rng.randint(0, 4))]
+
+
+def test_canonical_json_is_the_plain_definition() -> None:
+    rng = random.Random(5)
+    for _ in range(20000):
+        value = random_json(rng)
+        assert rdf.canonical_json(value) == canonical_json_the_plain_way(value), value
