@@ -14,6 +14,7 @@ No plain ``Property`` carries page text, so no encoding of page text is ever nee
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -148,12 +149,18 @@ def cluster_entity(cluster: Cluster, with_context: bool = True) -> Entity:
 def catalog_entities(catalog: Catalog, with_context: bool = True) -> Iterator[Entity]:
     """Every entity of the catalogue: clusters first, then initiatives, each sorted by id.
 
-    Sorting by id keeps the output stable when pages or sections are re-ordered.
+    Sorting by id keeps the output stable when pages or sections are re-ordered.  The entities
+    share one ``@context`` object (nothing changes an entity's context in place): not a copy of it
+    per entity, and the Turtle writer sees at once that the context is the previous one.
     """
-    for cluster in sorted(catalog.clusters, key=lambda c: c.slug):
-        yield cluster_entity(cluster, with_context)
-    for initiative in sorted(catalog.initiatives, key=lambda i: i.slug):
-        yield initiative_entity(initiative, with_context)
+    context = entity_context() if with_context else None
+    for entity in itertools.chain(
+        (cluster_entity(c, False) for c in sorted(catalog.clusters, key=lambda c: c.slug)),
+        (initiative_entity(i, False) for i in sorted(catalog.initiatives, key=lambda i: i.slug)),
+    ):
+        if context is not None:
+            entity["@context"] = context  # last, as ``initiative_entity`` puts it
+        yield entity
 
 
 # -- the SPARQL-friendly view: concise nodes, plain triples ------------------------------------

@@ -40,7 +40,7 @@ def tokens(text: str) -> list[bytes]:
     return text.lower().encode("utf-8").translate(_SEPARATORS).split()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: publish keeps one per initiative of the catalogue
 class Names:
     """What an initiative is called: ``exact`` names match in their case, ``any_case`` in any."""
 
@@ -94,7 +94,7 @@ def contains(text: str, term: str, any_case: bool) -> bool:
 _LOOKALIKE_CHARS = ("\u017f", "\u0131", "\u0130", "\u212a")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Term:
     key: str
     text: str
@@ -126,23 +126,29 @@ class MentionIndex:
                 name_words = tokens(name)
                 item = _Term(entry.key, name, any_case, frozenset(name_words))
                 if name_words:
-                    rarest = min(name_words, key=lambda w: (counts[w], -len(w)))
+                    # ``get``: a Counter's ``[]`` runs Python code for each word it has not seen
+                    rarest = min(name_words, key=lambda w: (counts.get(w, 0), -len(w)))
                     self._index.setdefault(rarest, []).append(item)
                 else:
                     self._everywhere.append(item)
 
     def mentioned(self, own: str, text: str) -> tuple[str, ...]:
         """The keys, other than ``own``, of the initiatives that ``text`` names, sorted."""
-        words = set(tokens(text))
+        found = tokens(text)
+        # a text has hundreds of words and meets a name or two: the set of its words is made only
+        # for a name of several words (a one-word name's word is the index key that found it)
+        words: set[bytes] | None = None
         hits: set[str] = set()
-        for term in itertools.chain(self._everywhere, *(self._index[w] for w in self._index.keys() & words)):
+        for term in itertools.chain(self._everywhere, *(self._index[w] for w in self._index.keys() & found)):
             key = term.key
-            if (
-                key != own
-                and key not in hits
-                and term.words <= words
-                and contains(text, term.text, term.any_case)
-            ):
+            if key == own or key in hits:
+                continue
+            if len(term.words) > 1:
+                if words is None:
+                    words = set(found)
+                if not term.words <= words:
+                    continue
+            if contains(text, term.text, term.any_case):
                 hits.add(key)
         return tuple(sorted(hits))
 

@@ -22,20 +22,9 @@ from ldt_catalog.mentions import Names, find_mentions
 
 BlockKind = Literal["paragraph", "bullet"]
 
-
-@dataclass(frozen=True)
-class Block:
-    """A paragraph or one bullet, as markdown exactly as written (trailing spaces dropped).
-
-    A paragraph spread over several source lines keeps its line breaks (``\\n``).  A bullet's
-    text excludes its ``- `` marker; nested bullets stay inside their parent's text.  ``marker``
-    is ``-`` for every unordered bullet (``*``, ``+`` too) and the number of an ordered one (``1.``).
-    """
-
-    kind: BlockKind
-    markdown: str
-    ref: SourceRef
-    marker: str = "-"
+Block = RawBlock
+"""A paragraph or one bullet (see ``RawBlock``): a block holds nothing to validate, so the model
+keeps the very blocks read from the page instead of a copy of each."""
 
 
 @dataclass(frozen=True)
@@ -64,14 +53,14 @@ def blocks_to_markdown(blocks: tuple[Block, ...]) -> str:
     parts: list[str] = []
     previous: BlockKind | None = None
     for block in blocks:
+        text = block.markdown
         if block.kind == "bullet":
-            indent = "\n" + " " * (len(block.marker) + 1)
-            text = f"{block.marker} " + block.markdown.replace("\n", indent).replace(indent + "\n", "\n\n")
-            separator = "\n" if previous == "bullet" else "\n\n"
+            if "\n" in text:  # continuation lines are indented under the bullet's text
+                indent = "\n" + " " * (len(block.marker) + 1)
+                text = text.replace("\n", indent).replace(indent + "\n", "\n\n")
+            parts += (("\n" if previous == "bullet" else "\n\n") if parts else "", block.marker, " ", text)
         else:
-            text = block.markdown
-            separator = "\n\n"
-        parts.append(text if not parts else separator + text)
+            parts += ("\n\n" if parts else "", text)
         previous = block.kind
     return "".join(parts)
 
@@ -238,8 +227,14 @@ _PLAIN_WEB_URL = re.compile(
 _SPACE = re.compile(r"\s")  # ``str.isspace`` characters, as ``re`` and Python share them
 
 
+_PLAIN_RELATIVE_PATH = re.compile(r"(?!(?i:www\.))(?:\.\.?/)*[\w.-]+(?:/[\w.-]+)*")
+"""A relative path (``../assets/logo.png``) that the rules accept where one may be (a logo)."""
+
+
 def _url_reason(url: str, relative_ok: bool) -> str | None:
-    return None if _PLAIN_WEB_URL.fullmatch(url) else _url_rules(url, relative_ok)
+    if _PLAIN_WEB_URL.fullmatch(url) or (relative_ok and _PLAIN_RELATIVE_PATH.fullmatch(url)):
+        return None
+    return _url_rules(url, relative_ok)
 
 
 def _url_rules(url: str, relative_ok: bool) -> str | None:
@@ -287,11 +282,9 @@ class _Report:
         self.diagnostics.append(Diagnostic.at(ref, self.where + message, Severity.WARNING))
 
 
-def _blocks(raw: RawSection) -> tuple[Block, ...]:
-    return tuple(Block(b.kind, b.markdown, b.ref, b.marker) for b in raw.blocks)
-
-
 def _lines(block: RawBlock) -> list[tuple[str, SourceRef]]:
+    if "\n" not in block.markdown:
+        return [(block.markdown, block.ref)]  # most blocks: one line, whose ref is the block's
     return [
         (text, SourceRef(block.ref.path, block.ref.line + i))
         for i, text in enumerate(block.markdown.split("\n"))
@@ -399,14 +392,14 @@ def _build_initiative(
         label = section.label or ""
         kind = section.kind
         if kind is None:
-            others.append(Section(label, _blocks(section), section.ref))
+            others.append(Section(label, section.blocks, section.ref))
             if section.label is None:
                 report.warn(section.ref, "text before the first label kept as an unlabeled other section")
             else:
                 report.warn(section.ref, f'unknown label "{label}" kept as an other section')
             continue
         if kind in first and kind in _TEXT_KINDS:
-            others.append(Section(label, _blocks(section), section.ref))
+            others.append(Section(label, section.blocks, section.ref))
             report.warn(
                 section.ref,
                 f'label "{label}" repeats the one at line {first[kind].line}: kept as an other section',
@@ -421,7 +414,7 @@ def _build_initiative(
                 report.error(section.ref, f'empty section "{label}" (rule: a known label needs content)')
             continue
         if kind in _TEXT_KINDS:
-            texts[kind] = Section(label, _blocks(section), section.ref)
+            texts[kind] = Section(label, section.blocks, section.ref)
             continue
         errors = report.errors
         if kind == "contacts":
@@ -435,9 +428,7 @@ def _build_initiative(
             links[kind] += found_links
             what = "a link"
         if kept:
-            others.append(
-                Section(label, tuple(Block(b.kind, b.markdown, b.ref, b.marker) for b in kept), section.ref)
-            )
+            others.append(Section(label, tuple(kept), section.ref))
             report.warn(section.ref, f'text under "{label}" that is not {what} kept as an other section')
         if kind == "webpages" and not links["webpages"] and errors == report.errors:
             report.error(section.ref, f'section "{label}" has no link (rule: a webpage is required)')
@@ -485,8 +476,7 @@ def _build_cluster(raw: RawPage, page: Page, report: _Report) -> Cluster | None:
     except ValueError:
         report.error(ref, f'the page title "{name}" has no letter or digit to make an id from')
         return None
-    description = tuple(Block(b.kind, b.markdown, b.ref, b.marker) for b in raw.intro)
-    return Cluster(slug, name, raw.title is None, description, ref, page, raw.head_sha256)
+    return Cluster(slug, name, raw.title is None, raw.intro, ref, page, raw.head_sha256)
 
 
 def mention_names(initiative: Initiative) -> Names:
