@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring
 from typing import IO, Any
 
 from ldt_catalog.context import load_context_document
@@ -152,11 +153,20 @@ def canonical_json(value: Any) -> str:
     """The RFC 8785 (JCS) form of a JSON value, as JSON-LD requires for ``rdf:JSON`` literals.
 
     ``json.dumps`` already sorts keys and escapes strings as JCS does; only numbers differ (JCS
-    writes them as ECMAScript does), so values holding floats take the slower path.
+    writes them as ECMAScript does), so values holding floats take the slower path.  Whether an
+    object or array may hold one is seen in its JSON text; ``_has_float`` decides when it may.
     """
-    if not _has_float(value):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = _SORTED_JSON.encode(value)
+    if (text[:1] in ("{", "[") and _MAYBE_FLOAT.search(text) is None) or not _has_float(value):
+        return text
     return _jcs(value)
+
+
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""``json.dumps`` with these options, made once: ``dumps`` builds an encoder on every call."""
+_MAYBE_FLOAT = re.compile(r"[:,\[]-?(?:\d+[.eE]|\d{16}|Infinity|NaN)")
+"""Where compact JSON within ``{}`` or ``[]`` may hold a float or a 16-digit integer: a number
+after ``:``, ``,`` or ``[`` (or a match inside a string, which ``_has_float`` then rules out)."""
 
 
 _EXACT_INTEGER_LIMIT = 2**53  # beyond this, JCS (as ECMAScript) sees a double
@@ -170,6 +180,10 @@ def _has_float(value: Any) -> bool:
         kind = type(item)
         if kind is str or kind is bool or item is None:
             continue
+        if kind is int:  # the common number, before the general checks below
+            if -_EXACT_INTEGER_LIMIT < item < _EXACT_INTEGER_LIMIT:
+                continue
+            return True
         if isinstance(item, dict):
             pending.extend(item.values())
         elif isinstance(item, list):
@@ -244,6 +258,7 @@ class NodeConverter:
         self.table = table
         self.issuer = issuer or BlankNodeIssuer()
         self._plans: dict[str, _Plan] = {}
+        self._types: dict[str, Iri] = {}  # type name -> its IRI; terms are immutable, so shared
 
     def subjects(self, node: dict[str, Any]) -> Iterator[Subject]:
         """The node itself, then any nested node that has its own ``id`` (as top-level subjects)."""
@@ -281,24 +296,31 @@ class NodeConverter:
         plans = self._plans
         node_id = None
         types: list[str] = []
+        values = []  # (plan, key, value) of each property, in the node's order
         for key, value in node.items():
             plan = plans.get(key) or self._plan(key)
-            if plan[0] == _ID:
+            if plan[0] == _VALUE:
+                if value is not None:
+                    values.append((plan, key, value))
+            elif plan[0] == _ID:
                 node_id = value
             elif plan[0] == _TYPE:
                 types = value if isinstance(value, list) else [value]
         subject = Subject(Iri(node_id) if node_id is not None else self.issuer.new())
         pairs = subject.pairs
         for type_name in types:
-            pairs.append((RDF_TYPE, Iri(self.table.expand_vocab(type_name))))
-        for key, value in node.items():
-            kind, predicate, definition = plans.get(key) or self._plan(key)
-            if kind != _VALUE or value is None:
-                continue
+            type_iri = self._types.get(type_name)
+            if type_iri is None:
+                type_iri = self._types[type_name] = Iri(self.table.expand_vocab(type_name))
+            pairs.append((RDF_TYPE, type_iri))
+        for (_, predicate, definition), key, value in values:
             if not predicate:
                 predicate = self.table.expand_vocab(key)  # raises: the key has no IRI
+            # the common cases first, without the general path
             if definition is None and type(value) is str:
-                pairs.append((predicate, Literal(value)))  # the common case, without the general path
+                pairs.append((predicate, Literal(value)))
+            elif definition is None and type(value) is dict:
+                self._add_node(pairs, predicate, value, detached)
             else:
                 self._add_values(pairs, predicate, definition, value, detached)
         return subject
@@ -319,7 +341,7 @@ class NodeConverter:
         if container == "@language":
             for language, texts in value.items():
                 for text in texts if isinstance(texts, list) else [texts]:
-                    pairs.append((predicate, Literal(text, RDF + "langString", language.lower())))
+                    pairs.append((predicate, Literal(text, RDF_LANG_STRING, language.lower())))
             return
         if container is not None and container != "@set":
             raise UnsupportedJsonLd(f"container {container!r} of {predicate} is not supported")
@@ -327,17 +349,27 @@ class NodeConverter:
             if item is None:
                 continue
             if isinstance(item, dict):
-                if "@value" in item or "@list" in item:
-                    raise UnsupportedJsonLd(f"value objects are not supported ({predicate})")
-                child = self._subject(item, detached)
-                if isinstance(child.term, Iri):
-                    if len(child.pairs) > 0:
-                        detached.append(child)
-                    pairs.append((predicate, child.term))
-                else:
-                    pairs.append((predicate, child))
+                self._add_node(pairs, predicate, item, detached)
             else:
                 pairs.append((predicate, self._scalar(item, definition)))
+
+    def _add_node(
+        self,
+        pairs: list[tuple[str, Term | Subject]],
+        predicate: str,
+        item: dict[str, Any],
+        detached: list[Subject],
+    ) -> None:
+        """A nested node object: a blank node stays nested, one with an ``id`` is linked and detached."""
+        if "@value" in item or "@list" in item:
+            raise UnsupportedJsonLd(f"value objects are not supported ({predicate})")
+        child = self._subject(item, detached)
+        if isinstance(child.term, Iri):
+            if len(child.pairs) > 0:
+                detached.append(child)
+            pairs.append((predicate, child.term))
+        else:
+            pairs.append((predicate, child))
 
     def _scalar(self, item: Any, definition: TermDefinition | None) -> Term:
         type_mapping = definition.type_mapping if definition is not None else None
@@ -349,7 +381,7 @@ class NodeConverter:
             if type_mapping is not None:
                 return Literal(item, type_mapping)
             if definition is not None and definition.language is not None:
-                return Literal(item, RDF + "langString", definition.language.lower())
+                return Literal(item, RDF_LANG_STRING, definition.language.lower())
             return Literal(item)
         if isinstance(item, bool):
             return Literal("true" if item else "false", type_mapping or XSD_BOOLEAN)
@@ -445,11 +477,25 @@ def escape_string(text: str) -> str:
     return text.replace("\t", "\\t")
 
 
+def quote_string(text: str) -> str:
+    r"""``text`` as a Turtle ``"..."`` string, as ``'"' + escape_string(text) + '"'`` is, mostly in C.
+
+    JSON escapes a string as Turtle does (``\\``, ``\"``, ``\b \f \n \r \t``, any other
+    control character as ``\u00xx``) but for the hex digits' case and DEL, which it leaves as it
+    is: when its output holds a ``\u00`` or a DEL, the exact ``translate`` decides.
+    """
+    quoted = encode_basestring(text)
+    if "\\u00" in quoted or "\x7f" in quoted:
+        return f'"{text.translate(_STRING_ESCAPES)}"'
+    return quoted
+
+
 def escape_iri(value: str) -> str:
     return value if _IRI_NEEDS_ESCAPES.search(value) is None else value.translate(_IRI_ESCAPES)
 
 
-_LOCAL_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+_LOCAL_NAME = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?")
+"""A local name as we write one: ASCII letters, digits, ``_`` and ``-`` (not at either end)."""
 
 
 class TurtleWriter:
@@ -457,34 +503,44 @@ class TurtleWriter:
 
     def __init__(self, out: IO[str], prefixes: dict[str, str] | None = None) -> None:
         self._out = out
-        self._prefixes = sorted((prefixes or PREFIXES).items(), key=lambda p: -len(p[1]))
-        self._iri_cache: dict[str, str] = {}
+        self._use_prefixes(prefixes or PREFIXES)
         for name, namespace in sorted((prefixes or PREFIXES).items()):
             out.write(f"@prefix {name}: <{namespace}> .\n")
+
+    def _use_prefixes(self, prefixes: dict[str, str]) -> None:
+        self._iri_cache: dict[str, str] = {}
+        longest_first = sorted(prefixes.items(), key=lambda p: -len(p[1]))
+        # one match finds the longest namespace an IRI starts with (a namespace's first name wins)
+        self._names: dict[str, str] = {}
+        for name, namespace in longest_first:
+            self._names.setdefault(namespace, name)
+        alternatives = "|".join(re.escape(namespace) for _, namespace in longest_first)
+        self._namespace = re.compile(alternatives or "(?!)")
 
     def iri(self, value: str) -> str:
         cached = self._iri_cache.get(value)
         if cached is not None:
             return cached
-        text = f"<{escape_iri(value)}>"
-        for name, namespace in self._prefixes:
-            if value.startswith(namespace):
-                local = value[len(namespace) :]
-                if local and local[0] != "-" and local[-1] != "-" and set(local) <= _LOCAL_NAME_CHARS:
-                    text = f"{name}:{local}"
-                break
+        namespace = self._namespace.match(value)
+        if namespace is not None and _LOCAL_NAME.fullmatch(value, namespace.end()):
+            text = f"{self._names[namespace.group()]}:{value[namespace.end() :]}"
+        else:
+            text = f"<{escape_iri(value)}>"
         if len(self._iri_cache) < 4096:
             self._iri_cache[value] = text
         return text
 
+    def literal(self, term: Literal) -> str:
+        text = quote_string(term.lexical)
+        if term.language is not None:
+            return f"{text}@{term.language}"
+        if term.datatype != XSD_STRING:
+            return f"{text}^^{self._iri_cache.get(term.datatype) or self.iri(term.datatype)}"
+        return text
+
     def term(self, term: Term | Subject, indent: str) -> str:
         if isinstance(term, Literal):
-            text = f'"{escape_string(term.lexical)}"'
-            if term.language is not None:
-                return f"{text}@{term.language}"
-            if term.datatype != XSD_STRING:
-                return f"{text}^^{self.iri(term.datatype)}"
-            return text
+            return self.literal(term)
         if isinstance(term, Iri):
             return self.iri(term.value)
         if isinstance(term, BlankNode):
@@ -492,12 +548,25 @@ class TurtleWriter:
         return "[ " + self._pairs(term.pairs, indent + "    ") + " ]"
 
     def _pairs(self, pairs: list[tuple[str, Term | Subject]], indent: str) -> str:
+        cache = self._iri_cache  # looked up here: most IRIs are cached, a call to ``iri`` costs more
         grouped: dict[str, list[str]] = {}
         for predicate, obj in pairs:
-            grouped.setdefault(predicate, []).append(self.term(obj, indent))
+            if type(obj) is Literal:
+                text = self.literal(obj)
+            elif type(obj) is Iri:
+                text = cache.get(obj.value) or self.iri(obj.value)
+            elif type(obj) is Subject:
+                text = "[ " + self._pairs(obj.pairs, indent + "    ") + " ]"
+            else:
+                text = self.term(obj, indent)
+            objects = grouped.get(predicate)
+            if objects is None:
+                grouped[predicate] = [text]
+            else:
+                objects.append(text)
         lines = []
         for predicate, objects in grouped.items():
-            verb = "a" if predicate == RDF_TYPE else self.iri(predicate)
+            verb = "a" if predicate == RDF_TYPE else cache.get(predicate) or self.iri(predicate)
             lines.append(f"{verb} {', '.join(objects)}")
         return f" ;\n{indent}".join(lines)
 
@@ -517,8 +586,7 @@ def write_turtle(subjects: Iterable[Subject], out: IO[str]) -> None:
 def to_ntriples(subjects: Iterable[Subject]) -> Iterator[str]:
     """N-Triples lines (absolute IRIs, exact literals): the form tests canonicalize and compare."""
     writer = TurtleWriter.__new__(TurtleWriter)
-    writer._prefixes = []
-    writer._iri_cache = {}
+    writer._use_prefixes({})  # no prefixes: every IRI in full
     for subject in subjects:
         for s, p, o in flatten(subject):
             yield f"{writer.term(s, '')} <{p}> {writer.term(o, '')} .\n"
