@@ -99,7 +99,8 @@ class _Term:
     key: str
     text: str
     any_case: bool
-    words: frozenset[bytes]
+    other_words: tuple[bytes, ...]  # the name's words but the one it is filed under (publish
+    # keeps an index of the whole catalogue: a tuple of shared words is a fraction of a frozenset)
 
 
 def word_counts(texts: Iterable[str]) -> Counter[bytes]:
@@ -121,32 +122,33 @@ class MentionIndex:
     def __init__(self, names: Iterable[Names], counts: Counter[bytes]) -> None:
         self._index: dict[bytes, list[_Term]] = {}
         self._everywhere: list[_Term] = []
+        shared: dict[bytes, bytes] = {}  # one object per distinct word
         for entry in names:
             for name, any_case in [(t, False) for t in entry.exact] + [(t, True) for t in entry.any_case]:
-                name_words = tokens(name)
-                item = _Term(entry.key, name, any_case, frozenset(name_words))
-                if name_words:
-                    # ``get``: a Counter's ``[]`` runs Python code for each word it has not seen
-                    rarest = min(name_words, key=lambda w: (counts.get(w, 0), -len(w)))
-                    self._index.setdefault(rarest, []).append(item)
-                else:
-                    self._everywhere.append(item)
+                name_words = [shared.setdefault(w, w) for w in dict.fromkeys(tokens(name))]
+                if not name_words:
+                    self._everywhere.append(_Term(entry.key, name, any_case, ()))
+                    continue
+                # ``get``: a Counter's ``[]`` runs Python code for each word it has not seen
+                rarest = min(name_words, key=lambda w: (counts.get(w, 0), -len(w)))
+                others = tuple(w for w in name_words if w != rarest)
+                self._index.setdefault(rarest, []).append(_Term(entry.key, name, any_case, others))
 
     def mentioned(self, own: str, text: str) -> tuple[str, ...]:
         """The keys, other than ``own``, of the initiatives that ``text`` names, sorted."""
         found = tokens(text)
         # a text has hundreds of words and meets a name or two: the set of its words is made only
-        # for a name of several words (a one-word name's word is the index key that found it)
+        # for a name of several words (the word it is filed under is the one that found it)
         words: set[bytes] | None = None
         hits: set[str] = set()
         for term in itertools.chain(self._everywhere, *(self._index[w] for w in self._index.keys() & found)):
             key = term.key
             if key == own or key in hits:
                 continue
-            if len(term.words) > 1:
+            if term.other_words:
                 if words is None:
                     words = set(found)
-                if not term.words <= words:
+                if not all(w in words for w in term.other_words):
                     continue
             if contains(text, term.text, term.any_case):
                 hits.add(key)
