@@ -86,8 +86,26 @@ def source_index(catalog: Catalog) -> dict[str, SourceRef]:
     return index
 
 
+class Findings:
+    """What the checks found: ``problems``, and the warnings the pages already had."""
+
+    problems: list[Diagnostic]
+
+    @property
+    def page_warnings(self) -> Sequence[Diagnostic]:
+        raise NotImplementedError
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [*self.page_warnings, *(p for p in self.problems if p.severity is Severity.WARNING)]
+
+
 @dataclass
-class Checked:
+class Checked(Findings):
     """A catalogue with its entities and views, and every problem the checks found."""
 
     catalog: Catalog
@@ -97,12 +115,8 @@ class Checked:
     checks: list[str] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Diagnostic]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [*self.catalog.warnings, *(p for p in self.problems if p.severity is Severity.WARNING)]
+    def page_warnings(self) -> Sequence[Diagnostic]:
+        return self.catalog.warnings
 
 
 def check_catalog(catalog: Catalog, shacl: bool = True) -> Checked:

@@ -41,7 +41,7 @@ from ldt_catalog.model import (
     mention_names,
     mention_text,
 )
-from ldt_catalog.pipeline import display_path, paused_gc, shacl_workers
+from ldt_catalog.pipeline import Findings, display_path, paused_gc, shacl_workers
 from ldt_catalog.validate import shacl_problems_chunked, shapes_graph, validate_entities
 
 WORD_SAMPLE_EVERY = 50
@@ -171,7 +171,7 @@ def _with_entity_context(entity: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class SpooledCatalog:
+class SpooledCatalog(Findings):
     """The checked catalogue of publish: its entities on disk, and what the checks found."""
 
     index: CatalogIndex
@@ -181,12 +181,8 @@ class SpooledCatalog:
     checks: list[str] = field(default_factory=list)
 
     @property
-    def errors(self) -> list[Diagnostic]:
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [*self.index.warnings, *(p for p in self.problems if p.severity is Severity.WARNING)]
+    def page_warnings(self) -> Sequence[Diagnostic]:
+        return self.index.warnings
 
 
 def _spool_page(
