@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socketserver
 import sys
 from pathlib import Path
 from typing import Any
@@ -280,12 +281,7 @@ def run_listen(args: argparse.Namespace) -> int:
         args.host, args.port, tracker=tracker, fetch_contexts=args.fetch_contexts
     )
     print(f"listening for notifications on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    _serve_until_interrupted(server)
     print(f"stopped after {len(server.received)} notification(s)", file=sys.stderr)
     return EXIT_OK
 
@@ -401,15 +397,20 @@ def _register_serve(subparsers: Any) -> None:
     parser.set_defaults(handler=_guard(run_serve))
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    store = sparql.load_store(args.data, args.with_entities)
-    server = sparql.SparqlServer(store, args.host, args.port)
-    print(f"SPARQL endpoint on {server.url} over {args.data} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+def _serve_until_interrupted(server: socketserver.BaseServer) -> None:
+    """Serve until Ctrl-C, then close the socket (both servers print their own summary)."""
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    store = sparql.load_store(args.data, args.with_entities)
+    server = sparql.SparqlServer(store, args.host, args.port)
+    print(f"SPARQL endpoint on {server.url} over {args.data} (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    _serve_until_interrupted(server)
     print("stopped", file=sys.stderr)
     return EXIT_OK
