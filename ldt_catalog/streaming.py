@@ -33,6 +33,7 @@ from ldt_catalog import hub
 from ldt_catalog.context import entity_context
 from ldt_catalog.entities import catalog_context, catalog_entities, catalog_view, cluster_id, initiative_id
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef, ValidationFailed
+from ldt_catalog.gc_pause import paused_gc
 from ldt_catalog.mentions import MentionIndex, Names, word_counts
 from ldt_catalog.model import (
     Catalog,
@@ -41,7 +42,7 @@ from ldt_catalog.model import (
     mention_names,
     mention_text,
 )
-from ldt_catalog.pipeline import Findings, display_path, paused_gc, shacl_workers
+from ldt_catalog.pipeline import Findings, display_path, shacl_workers
 from ldt_catalog.validate import shacl_problems_chunked, shapes_graph, validate_entities
 
 WORD_SAMPLE_EVERY = 50

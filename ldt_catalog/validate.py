@@ -6,10 +6,8 @@ jsonschema validator per entity costs more than the validation itself.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from ldt_catalog.errors import Diagnostic, Severity
+from ldt_catalog.gc_pause import paused_gc
 from ldt_catalog.rdf import Iri, NodeConverter, Subject, TermTable, entity_subjects, to_graph
 from ldt_catalog.shacl import ShaclIssue, ShaclReport, run_shacl
 from ldt_catalog.shacl_chunks import CHUNK_WEIGHT, Survey, chunk, chunkable, slices, survey
@@ -273,10 +272,10 @@ def shacl_problems_chunked(
     direct = compile_shapes(shapes)
     if direct is None and not chunkable(shapes):
         return shacl_problems(to_graph(_trees(context, nodes)), shapes, locate)
-    with _paused_gc():
+    with paused_gc():
         surveyed = survey(_indexed_trees(context, nodes), shapes)
     if direct is not None and exact_for(surveyed):
-        with _paused_gc():
+        with paused_gc():
             issues = _direct(direct, surveyed, context, nodes, chunk_weight)
         return _diagnostics(_report(issues), locate)
     if not chunkable(shapes):
@@ -329,23 +328,6 @@ def _report(found: Iterable[ShaclIssue]) -> ShaclReport:
     violations = sorted(issue for issue in found if issue.severity == "Violation")
     warnings = sorted(issue for issue in found if issue.severity != "Violation")
     return ShaclReport(tuple(violations), tuple(warnings))
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """The cyclic GC paused while subject trees are made and checked (as ``pipeline.paused_gc``).
-
-    The trees, the survey and the direct checker's indexes hold no reference cycles: the collector
-    would only re-scan them and the entities they come from, which doubled the time of the checks
-    at 10,000 initiatives.  pySHACL's own structures are left to the collector.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 _Found = tuple[set[ShaclIssue], set[ShaclIssue], list[Subject]]
