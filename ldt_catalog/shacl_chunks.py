@@ -28,7 +28,7 @@ crafted bad catalogues.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import rdflib
@@ -65,27 +65,103 @@ class Chunk:
     stubs: set[Node] = field(default_factory=set)
 
 
-@dataclass
 class Survey:
-    """What the first pass over the subjects learns about the whole graph."""
+    """What the first pass over the subjects learns about the whole graph.
 
-    roots: Counter[str] = field(default_factory=Counter)  # IRI -> how many subject trees it roots
-    types: dict[str, list[str]] = field(default_factory=dict)  # kept only when the shapes use sh:class
-    subclass: list[tuple[rdf.Term, str, rdf.Term]] = field(default_factory=list)
-    incoming: dict[str, dict[str, rdf.Term]] = field(default_factory=dict)  # object -> predicate -> subject
-    weights: list[int] = field(default_factory=list)  # per input node: 1 + the IRIs it points at
+    ``MemorySurvey`` keeps it in dictionaries; ``survey_store.StoredSurvey`` in SQLite on disk, for
+    graphs whose every IRI would not fit in memory.  ``subclass`` and ``weights`` stay in memory
+    in both: every chunk needs all the ``rdfs:subClassOf`` triples, and a weight is 8 bytes a node.
+    """
+
+    def __init__(self) -> None:
+        self.subclass: list[tuple[rdf.Term, str, rdf.Term]] = []
+        self.weights: list[int] = []  # per input node: 1 + the IRIs it points at
+
+    # -- what the survey notes (then ``seal``) -------------------------------------------------
+
+    def note_root(self, iri: str) -> None:
+        raise NotImplementedError
+
+    def note_type(self, iri: str, cls: str) -> None:
+        raise NotImplementedError
+
+    def note_incoming(self, iri: str, predicate: str, subject: rdf.Term) -> None:
+        raise NotImplementedError
+
+    def seal(self) -> None:
+        """The survey is complete: only read from now on."""
+
+    # -- what the checks read ------------------------------------------------------------------
+
+    def trees_rooted_at(self, iri: str) -> int:
+        """How many subject trees ``iri`` roots: 0 when the data holds no triple about it."""
+        raise NotImplementedError
+
+    def types_of(self, iri: str) -> Sequence[str]:
+        """The ``rdf:type`` objects of ``iri`` (surveyed only when the shapes use ``sh:class``)."""
+        raise NotImplementedError
+
+    def pointed_at_by(self, iri: str) -> Mapping[str, rdf.Term]:
+        """For each ``sh:targetObjectsOf`` predicate pointing at ``iri``, the first subject doing so."""
+        raise NotImplementedError
+
+    def targets_without_trees(self) -> Iterator[str]:
+        """The IRIs a ``sh:targetObjectsOf`` predicate points at that root no tree."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Let go of what the survey holds outside the process's memory, if anything."""
 
 
-def survey(trees: Iterable[tuple[int, rdf.Subject]], shapes: rdflib.Graph) -> Survey:
+class MemorySurvey(Survey):
+    """The survey in dictionaries."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._roots: Counter[str] = Counter()
+        self._types: dict[str, list[str]] = {}
+        self._incoming: dict[str, dict[str, rdf.Term]] = {}
+
+    def note_root(self, iri: str) -> None:
+        self._roots[iri] += 1
+
+    def note_type(self, iri: str, cls: str) -> None:
+        types = self._types.setdefault(iri, [])
+        if cls not in types:  # a shared asset repeats its types in every tree
+            types.append(cls)
+
+    def note_incoming(self, iri: str, predicate: str, subject: rdf.Term) -> None:
+        self._incoming.setdefault(iri, {}).setdefault(predicate, subject)
+
+    def trees_rooted_at(self, iri: str) -> int:
+        return self._roots[iri]
+
+    def types_of(self, iri: str) -> Sequence[str]:
+        return self._types.get(iri, ())
+
+    def pointed_at_by(self, iri: str) -> Mapping[str, rdf.Term]:
+        return self._incoming.get(iri, _NOTHING)
+
+    def targets_without_trees(self) -> Iterator[str]:
+        return (iri for iri in self._incoming if not self._roots[iri])
+
+
+_NOTHING: Mapping[str, rdf.Term] = {}
+
+
+def survey(
+    trees: Iterable[tuple[int, rdf.Subject]], shapes: rdflib.Graph, into: Survey | None = None
+) -> Survey:
     """The first pass over ``(input node index, tree)``: roots, types, who points at whom, weights.
 
     The direct checker (``shacl_direct``) reads the same survey for what a part of the data needs
-    to know of the rest.
+    to know of the rest.  ``into`` is where it is kept (a new ``MemorySurvey`` by default).
     """
     target_predicates = {str(o) for o in shapes.objects(None, SH.targetObjectsOf)}
     class_checks = (None, SH["class"], None) in shapes
-    found = Survey()
-    weights, roots = found.weights, found.roots
+    found = MemorySurvey() if into is None else into
+    weights = found.weights
+    note_root, note_type, note_incoming = found.note_root, found.note_type, found.note_incoming
 
     def walk(subject: rdf.Subject) -> int:
         """Note what ``subject``'s triples tell (as ``rdf.flatten`` orders them); its IRI objects."""
@@ -102,17 +178,18 @@ def survey(trees: Iterable[tuple[int, rdf.Subject]], shapes: rdflib.Graph) -> Su
             if type(o) is rdf.Iri:
                 pointed += 1
                 if p == rdf.RDF_TYPE and class_checks and type(s) is rdf.Iri:
-                    found.types.setdefault(s.value, []).append(o.value)
+                    note_type(s.value, o.value)
                 if p in target_predicates:
-                    found.incoming.setdefault(o.value, {}).setdefault(p, s)
+                    note_incoming(o.value, p, s)
         return pointed
 
     for index, tree in trees:
         while len(weights) <= index:
             weights.append(1)
         if type(tree.term) is rdf.Iri:
-            roots[tree.term.value] += 1
+            note_root(tree.term.value)
         weights[index] += walk(tree)
+    found.seal()
     return found
 
 
@@ -154,15 +231,15 @@ class _Builder:
     def finish(self) -> Chunk:
         graph, survey, roots = self.chunk.graph, self.survey, self.roots
         for iri in roots:  # the triples that make a subject a target of sh:targetObjectsOf
-            for predicate, subject in survey.incoming.get(iri, {}).items():
+            for predicate, subject in survey.pointed_at_by(iri).items():
                 referrer = rdf.to_graph_term(subject)
                 graph.add((referrer, rdflib.URIRef(predicate), rdflib.URIRef(iri)))
                 if not (isinstance(subject, rdf.Iri) and subject.value in roots):
                     self.chunk.stubs.add(referrer)
         for obj in set(graph.objects()):
-            if isinstance(obj, rdflib.URIRef) and str(obj) not in roots and survey.roots[str(obj)]:
+            if isinstance(obj, rdflib.URIRef) and str(obj) not in roots and survey.trees_rooted_at(str(obj)):
                 self.chunk.stubs.add(obj)  # its triples are in another chunk: only its types here
-                for type_iri in survey.types.get(str(obj), ()):
+                for type_iri in survey.types_of(str(obj)):
                     graph.add((obj, RDF.type, rdflib.URIRef(type_iri)))
         for s, p, o in survey.subclass:
             graph.add((rdf.to_graph_term(s), rdflib.URIRef(p), rdf.to_graph_term(o)))
@@ -178,7 +255,11 @@ def chunk(trees: Iterable[rdf.Subject], surveyed: Survey, shared: list[rdf.Subje
     """
     builder = _Builder(surveyed)
     for tree in trees:
-        if shared is not None and isinstance(tree.term, rdf.Iri) and surveyed.roots[tree.term.value] > 1:
+        if (
+            shared is not None
+            and isinstance(tree.term, rdf.Iri)
+            and surveyed.trees_rooted_at(tree.term.value) > 1
+        ):
             shared.append(tree)
         else:
             builder.add(tree)

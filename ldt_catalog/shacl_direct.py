@@ -138,7 +138,7 @@ class Checker:
             else:
                 trees = self.roots.get(node.value)
                 if trees is None:
-                    if self.survey.roots[node.value]:
+                    if self.survey.trees_rooted_at(node.value):
                         raise NeedsData(node.value)
                     return _EMPTY
                 pairs = trees[0].pairs if len(trees) == 1 else [p for t in trees for p in t.pairs]
@@ -183,7 +183,7 @@ class Checker:
 
     def is_instance(self, node: Value, cls: str) -> bool:
         if isinstance(node, Iri):
-            types: Iterable[str] = self.survey.types.get(node.value, ())
+            types: Iterable[str] = self.survey.types_of(node.value)
         elif isinstance(node, Subject):
             types = [t.value for t in self.values(node, RDF_TYPE) if isinstance(t, Iri)]
         else:
@@ -256,7 +256,7 @@ class Checker:
             for t in self.values(iri, RDF_TYPE):
                 if type(t) is Iri:
                     selected += self._shapes_of_class(t.value)
-        for predicate in self.survey.incoming.get(iri.value, ()):
+        for predicate in self.survey.pointed_at_by(iri.value):
             selected += shapes.by_object_of.get(predicate, ())
         if shapes.by_subject_of:
             out = self.out(iri)
@@ -388,7 +388,7 @@ def check_part(shapes: DirectShapes, surveyed: Survey, trees: Iterable[Subject])
     own: list[Subject] = []
     shared: list[Subject] = []
     for tree in trees:
-        is_shared = isinstance(tree.term, Iri) and surveyed.roots[tree.term.value] > 1
+        is_shared = isinstance(tree.term, Iri) and surveyed.trees_rooted_at(tree.term.value) > 1
         (shared if is_shared else own).append(tree)
     checker = Checker(shapes, surveyed, own)
     found: set[ShaclIssue] = set()
@@ -414,9 +414,8 @@ def check_rest(
     """
     units: list[tuple[str, object]] = [("iri", iri) for iri in dict.fromkeys(t.term for t in shared)]
     units += [("under", tree) for tree in shared] + [("tree", tree) for tree in deferred]
-    bare = [iri for iri in surveyed.incoming if not surveyed.roots[iri]] + [
-        iri for iri in shapes.by_node if not surveyed.roots[iri]
-    ]
+    bare = [*surveyed.targets_without_trees()]
+    bare += [iri for iri in shapes.by_node if not surveyed.trees_rooted_at(iri)]
     units += [("iri", Iri(iri)) for iri in dict.fromkeys(bare)]
     found: set[ShaclIssue] = set()
     loaded: list[Subject] = []

@@ -255,6 +255,7 @@ def spooled_catalog(
                     shapes_graph("catalog.shacl.ttl"),
                     locate_node,
                     processes=processes,
+                    store=folder,
                 )
                 catalog.problems += shacl_problems_chunked(
                     catalog.entities,
@@ -262,6 +263,7 @@ def spooled_catalog(
                     shapes_graph("entities.shacl.ttl"),
                     locate_node,
                     processes=processes,
+                    store=folder,
                 )
                 catalog.checks.append("shacl")
             if catalog.errors:

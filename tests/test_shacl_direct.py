@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,15 @@ def assert_direct_is_pyshacl(
     assert compile_shapes(shapes) is not None
     expected = reference(nodes, context, shapes)
     for weight in weights:
-        found = shacl_problems_chunked(nodes, context, shapes, locate, chunk_weight=weight)
-        assert found == expected, f"parts of weight {weight}:\n" + "\n".join(
-            [f"pySHACL: {d!r}" for d in expected] + [f"direct:  {d!r}" for d in found]
-        )
+        for stored in (False, True):  # the survey in memory, then in SQLite
+            with tempfile.TemporaryDirectory() as folder:
+                store = Path(folder) if stored else None
+                found = shacl_problems_chunked(
+                    nodes, context, shapes, locate, chunk_weight=weight, store=store
+                )
+            assert found == expected, f"parts of weight {weight}, survey stored: {stored}:\n" + "\n".join(
+                [f"pySHACL: {d!r}" for d in expected] + [f"direct:  {d!r}" for d in found]
+            )
     return expected
 
 
@@ -574,6 +580,11 @@ def test_pyshacl_chunks_in_workers_for_shapes_outside_the_subset() -> None:
         view["@graph"], view["@context"], shapes, locate, chunk_weight=1, processes=2
     )
     assert found == expected
+    with tempfile.TemporaryDirectory() as folder:  # workers read the survey from its SQLite file
+        stored = shacl_problems_chunked(
+            view["@graph"], view["@context"], shapes, locate, chunk_weight=1, processes=2, store=Path(folder)
+        )
+    assert stored == expected
     assert any(d.severity is Severity.WARNING and "String length not <=" in d.message for d in found)
 
 

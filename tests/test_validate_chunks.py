@@ -8,7 +8,9 @@ each), 7, 20 and a million (one chunk), in this process and in two worker proces
 from __future__ import annotations
 
 import copy
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -124,12 +126,22 @@ def assert_same(nodes: list[dict[str, Any]], context: Any, shapes_name: str) -> 
     whole = shacl_problems(whole_graph, shapes, locate)
     for size in (1, 7, 20, 10**6):
         for processes in (0, 2) if size == 1 else (0,):
-            chunked = shacl_problems_chunked(
-                nodes, context, shapes, locate, chunk_weight=size, processes=processes
-            )
-            assert chunked == whole, f"chunks of {size}, {processes} worker process(es):\n" + "\n".join(
-                [f"whole:   {d}" for d in whole] + [f"chunked: {d}" for d in chunked]
-            )
+            for stored in (False, True):  # the survey in memory, then in SQLite
+                with tempfile.TemporaryDirectory() as folder:
+                    chunked = shacl_problems_chunked(
+                        nodes,
+                        context,
+                        shapes,
+                        locate,
+                        chunk_weight=size,
+                        processes=processes,
+                        store=Path(folder) if stored else None,
+                    )
+                    assert not stored or not list(Path(folder).iterdir())  # the survey's file is gone
+                assert chunked == whole, (
+                    f"chunks of {size}, {processes} worker process(es), survey stored: {stored}:\n"
+                    + "\n".join([f"whole:   {d}" for d in whole] + [f"chunked: {d}" for d in chunked])
+                )
 
 
 @pytest.mark.parametrize("case", list(VIEW_CASES))
