@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 _SEPARATORS = bytes(c if chr(c) in "abcdefghijklmnopqrstuvwxyz0123456789_" else 32 for c in range(256))
 _ASCII_LOOKALIKES = (("\u017f", "s"), ("\u0131", "i"), ("\u0130", "i"))  # the Kelvin sign lowers to k
@@ -95,12 +96,48 @@ _LOOKALIKE_CHARS = ("\u017f", "\u0131", "\u0130", "\u212a")
 
 
 @dataclass(frozen=True, slots=True)
-class _Term:
+class FiledName:
+    """A name of an initiative as the index files it, under one of its words."""
+
     key: str
     text: str
     any_case: bool
     other_words: tuple[bytes, ...]  # the name's words but the one it is filed under (publish
     # keeps an index of the whole catalogue: a tuple of shared words is a fraction of a frozenset)
+
+
+class Filing(Protocol):
+    """Where the index files names: in memory (``MemoryFiling``), or on disk for publish."""
+
+    def file(self, word: bytes, key: str, text: str, any_case: bool, other_words: list[bytes]) -> None: ...
+
+    def seal(self) -> None:
+        """Every name is filed: only read from now on."""
+
+    def under(self, words: Iterable[bytes]) -> Iterable[FiledName]:
+        """The names filed under any of ``words``."""
+        ...
+
+
+class MemoryFiling:
+    """Names filed in a dictionary of lists, by word."""
+
+    def __init__(self) -> None:
+        self._index: dict[bytes, list[FiledName]] = {}
+        self._shared: dict[bytes, bytes] = {}  # one object per distinct word
+
+    def file(self, word: bytes, key: str, text: str, any_case: bool, other_words: list[bytes]) -> None:
+        others = tuple(self._shared.setdefault(w, w) for w in other_words)
+        self._index.setdefault(self._shared.setdefault(word, word), []).append(
+            FiledName(key, text, any_case, others)
+        )
+
+    def seal(self) -> None:
+        self._shared = {}
+
+    def under(self, words: Iterable[bytes]) -> Iterable[FiledName]:
+        index = self._index
+        return itertools.chain.from_iterable(index[w] for w in index.keys() & words)
 
 
 def word_counts(texts: Iterable[str]) -> Counter[bytes]:
@@ -117,22 +154,23 @@ class MentionIndex:
     Any word of a name would give the same results, since each candidate is confirmed with the
     exact rule; the rarest keeps the candidates few.  Built from names alone, the index can be
     asked about one text at a time, so a catalogue's texts need not be in memory together.
+    ``filing`` keeps the names (in memory by default).
     """
 
-    def __init__(self, names: Iterable[Names], counts: Counter[bytes]) -> None:
-        self._index: dict[bytes, list[_Term]] = {}
-        self._everywhere: list[_Term] = []
-        shared: dict[bytes, bytes] = {}  # one object per distinct word
+    def __init__(self, names: Iterable[Names], counts: Counter[bytes], filing: Filing | None = None) -> None:
+        self._filing: Filing = MemoryFiling() if filing is None else filing
+        self._everywhere: list[FiledName] = []
         for entry in names:
             for name, any_case in [(t, False) for t in entry.exact] + [(t, True) for t in entry.any_case]:
-                name_words = [shared.setdefault(w, w) for w in dict.fromkeys(tokens(name))]
+                name_words = list(dict.fromkeys(tokens(name)))
                 if not name_words:
-                    self._everywhere.append(_Term(entry.key, name, any_case, ()))
+                    self._everywhere.append(FiledName(entry.key, name, any_case, ()))
                     continue
                 # ``get``: a Counter's ``[]`` runs Python code for each word it has not seen
                 rarest = min(name_words, key=lambda w: (counts.get(w, 0), -len(w)))
-                others = tuple(w for w in name_words if w != rarest)
-                self._index.setdefault(rarest, []).append(_Term(entry.key, name, any_case, others))
+                others = [w for w in name_words if w != rarest]
+                self._filing.file(rarest, entry.key, name, any_case, others)
+        self._filing.seal()
 
     def mentioned(self, own: str, text: str) -> tuple[str, ...]:
         """The keys, other than ``own``, of the initiatives that ``text`` names, sorted."""
@@ -141,7 +179,7 @@ class MentionIndex:
         # for a name of several words (the word it is filed under is the one that found it)
         words: set[bytes] | None = None
         hits: set[str] = set()
-        for term in itertools.chain(self._everywhere, *(self._index[w] for w in self._index.keys() & found)):
+        for term in itertools.chain(self._everywhere, self._filing.under(found)):
             key = term.key
             if key == own or key in hits:
                 continue

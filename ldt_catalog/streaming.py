@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import tempfile
 from array import array
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,8 @@ from ldt_catalog.context import entity_context
 from ldt_catalog.entities import catalog_context, catalog_entities, catalog_view, cluster_id, initiative_id
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef, ValidationFailed
 from ldt_catalog.gc_pause import paused_gc
-from ldt_catalog.mentions import MentionIndex, Names, word_counts
+from ldt_catalog.index_store import IndexStore
+from ldt_catalog.mentions import MentionIndex, word_counts
 from ldt_catalog.model import (
     Catalog,
     build_page,
@@ -58,11 +60,11 @@ class _IndexedPage:
 
 @dataclass
 class CatalogIndex:
-    """What the first pass keeps of the whole catalogue: small per initiative."""
+    """What the first pass keeps of the whole catalogue: in memory, little per initiative."""
 
+    store: IndexStore  # every entity id with its page line, every initiative's names, on disk
     pages: list[_IndexedPage] = field(default_factory=list)
-    sources: dict[str, SourceRef] = field(default_factory=dict)  # entity id -> its page line
-    mentions: MentionIndex | None = None  # every initiative's names
+    mentions: MentionIndex | None = None  # every initiative's names, filed in ``store``
     diagnostics: list[Diagnostic] = field(default_factory=list)
     clusters: int = 0
     initiatives: int = 0
@@ -71,14 +73,15 @@ class CatalogIndex:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.WARNING]
 
+    def locate(self, entity_id: str) -> SourceRef | None:
+        """The page line an entity comes from."""
+        return self.store.locate(entity_id)
 
-def index_pages(paths: Sequence[Path]) -> CatalogIndex:
+
+def index_pages(paths: Sequence[Path], store: IndexStore) -> CatalogIndex:
     """Pass 1: every page modelled alone; ``CatalogError`` with every problem if any is an error."""
-    index = CatalogIndex()
-    cluster_ids: list[tuple[str, SourceRef]] = []
-    initiative_ids: list[tuple[str, SourceRef]] = []
-    names: list[Names] = []
-    texts: list[str] = []  # a sample, for the word counts that pick each name's rarest word
+    index = CatalogIndex(store)
+    counts: Counter[bytes] = Counter()  # from a sample of texts: which word of a name is rarest
     for path in hub.find_pages(paths):
         shown = display_path(path)
         with paused_gc():
@@ -87,19 +90,19 @@ def index_pages(paths: Sequence[Path]) -> CatalogIndex:
         index.pages.append(_IndexedPage(path, shown, raw.sha256))
         index.diagnostics += problems
         if cluster is not None:
-            cluster_ids.append((cluster.slug, cluster.ref))
-            index.sources[cluster_id(cluster.slug)] = cluster.ref
+            store.add_source(cluster_id(cluster.slug), "cluster", cluster.slug, cluster.ref)
+            index.clusters += 1
         for initiative in initiatives:
-            initiative_ids.append((initiative.slug, initiative.ref))
-            index.sources[initiative_id(initiative.slug)] = initiative.ref
-            names.append(mention_names(initiative))
-            if len(names) % WORD_SAMPLE_EVERY == 1:
-                texts.append(mention_text(initiative))
-    index.diagnostics += duplicate_id_errors(cluster_ids, initiative_ids)
+            store.add_source(initiative_id(initiative.slug), "initiative", initiative.slug, initiative.ref)
+            store.add_names(mention_names(initiative))
+            index.initiatives += 1
+            if index.initiatives % WORD_SAMPLE_EVERY == 1:
+                counts.update(word_counts([mention_text(initiative)]))
+    store.seal()
+    index.diagnostics += duplicate_id_errors(store.repeated("cluster"), store.repeated("initiative"))
     if any(d.severity is Severity.ERROR for d in index.diagnostics):
         raise CatalogError(index.diagnostics)
-    index.clusters, index.initiatives = len(cluster_ids), len(initiative_ids)
-    index.mentions = MentionIndex(names, word_counts(texts))
+    index.mentions = MentionIndex(store.names(), counts, store.filing())
     return index
 
 
@@ -216,59 +219,62 @@ def spooled_catalog(
 ) -> Iterator[SpooledCatalog]:
     """The catalogue of ``paths``, checked in bounded memory; raises ``CatalogError`` or
     ``ValidationFailed`` with every problem, before anything is handed out."""
-    index = index_pages(paths)
-    if progress:
-        progress(f"indexed {len(index.pages)} pages: {index.initiatives} initiatives")
-    mentions = index.mentions
-    assert mentions is not None
-    sources = index.sources
-
-    def locate(entity: Mapping[str, Any]) -> str | None:
-        ref = sources.get(str(entity.get("id")))
-        return str(ref) if ref else None
-
-    def locate_node(node: Any) -> str | None:
-        ref = sources.get(str(node))
-        return str(ref) if ref else None
-
     with tempfile.TemporaryDirectory(prefix="ldt-catalog-publish-") as spool_dir:
         folder = Path(spool_dir)
-        catalog = SpooledCatalog(
-            index,
-            JsonLines(folder / "entities.jsonl", _with_entity_context),
-            JsonLines(folder / "view.jsonl"),
-        )
+        store = IndexStore(folder)
+        catalog: SpooledCatalog | None = None
         try:
-            with paused_gc():
-                for page in index.pages:
-                    _spool_page(page, mentions, catalog, locate)
-            catalog.checks.append("json-schema")
-            catalog.entities.seal()
-            catalog.view_nodes.seal()
-            if shacl:
-                if progress:
-                    progress(f"SHACL on {len(catalog.entities)} entities")
-                processes = shacl_workers(len(catalog.entities))
-                catalog.problems += shacl_problems_chunked(
-                    catalog.view_nodes,
-                    catalog_context(),
-                    shapes_graph("catalog.shacl.ttl"),
-                    locate_node,
-                    processes=processes,
-                    store=folder,
-                )
-                catalog.problems += shacl_problems_chunked(
-                    catalog.entities,
-                    None,
-                    shapes_graph("entities.shacl.ttl"),
-                    locate_node,
-                    processes=processes,
-                    store=folder,
-                )
-                catalog.checks.append("shacl")
+            index = index_pages(paths, store)
+            if progress:
+                progress(f"indexed {len(index.pages)} pages: {index.initiatives} initiatives")
+            catalog = SpooledCatalog(
+                index,
+                JsonLines(folder / "entities.jsonl", _with_entity_context),
+                JsonLines(folder / "view.jsonl"),
+            )
+            _spool_and_check(catalog, folder, shacl, progress)
             if catalog.errors:
                 raise ValidationFailed(catalog.errors)
             yield catalog
         finally:
-            catalog.entities.seal()
-            catalog.view_nodes.seal()
+            if catalog is not None:
+                catalog.entities.seal()
+                catalog.view_nodes.seal()
+            store.close()
+
+
+def _spool_and_check(
+    catalog: SpooledCatalog, folder: Path, shacl: bool, progress: Callable[[str], None] | None
+) -> None:
+    """Pass 2 into the spool files, then SHACL over them; what they find goes to ``catalog.problems``."""
+    index = catalog.index
+    mentions = index.mentions
+    assert mentions is not None
+
+    def locate(entity: Mapping[str, Any]) -> str | None:
+        ref = index.locate(str(entity.get("id")))
+        return str(ref) if ref else None
+
+    def locate_node(node: Any) -> str | None:
+        ref = index.locate(str(node))
+        return str(ref) if ref else None
+
+    with paused_gc():
+        for page in index.pages:
+            _spool_page(page, mentions, catalog, locate)
+    catalog.checks.append("json-schema")
+    catalog.entities.seal()
+    catalog.view_nodes.seal()
+    if not shacl:
+        return
+    if progress:
+        progress(f"SHACL on {len(catalog.entities)} entities")
+    processes = shacl_workers(len(catalog.entities))
+    for nodes, context, shapes in (
+        (catalog.view_nodes, catalog_context(), "catalog.shacl.ttl"),
+        (catalog.entities, None, "entities.shacl.ttl"),
+    ):
+        catalog.problems += shacl_problems_chunked(
+            nodes, context, shapes_graph(shapes), locate_node, processes=processes, store=folder
+        )
+    catalog.checks.append("shacl")

@@ -7,11 +7,14 @@ written without ``str.translate`` are the ones ``translate`` gives.
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
 
 import pytest
 
 from ldt_catalog import rdf
-from ldt_catalog.mentions import Names, contains, find_mentions, mention_pattern
+from ldt_catalog.index_store import IndexStore
+from ldt_catalog.mentions import MentionIndex, Names, contains, find_mentions, mention_pattern, word_counts
 from ldt_catalog.model import _PLAIN_WEB_URL, _url_rules
 
 WORDS = ["Gaia", "Gaia-X", "gaia-x", "GAIA-X", "DUET", "duet", "Digital Twin", "digital twin", "Twin",
@@ -42,7 +45,16 @@ def test_index_finds_what_every_pattern_finds(seed: int) -> None:
         any_case = tuple(rng.sample(WORDS, 1)) if rng.random() < 0.7 else ()
         names.append(Names(f"i{number}", exact, any_case))
     texts = ["".join(rng.choice(WORDS) + rng.choice(GLUE) for _ in range(rng.randint(0, 30))) for _ in names]
-    assert find_mentions(names, texts) == brute_force(names, texts)
+    expected = brute_force(names, texts)
+    assert find_mentions(names, texts) == expected
+    with tempfile.TemporaryDirectory() as folder:  # publish's index: the names filed on disk
+        store = IndexStore(Path(folder))
+        for entry in names:
+            store.add_names(entry)
+        store.seal()
+        stored = MentionIndex(store.names(), word_counts(texts[::3]), store.filing())
+        assert [stored.mentioned(n.key, text) for n, text in zip(names, texts, strict=True)] == expected
+        store.close()
 
 
 @pytest.mark.parametrize(

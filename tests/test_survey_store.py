@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ def _note(found: Survey) -> None:
         found.note_root(iri)
     for iri, cls in [(IRIS[0], "urn:c:A"), (IRIS[0], "urn:c:B"), (IRIS[0], "urn:c:A"), (IRIS[6], "urn:c:A")]:
         found.note_type(iri, cls)
-    notes = [
+    notes: list[tuple[str, str, rdf.Term]] = [
         (IRIS[2], "urn:p:has", rdf.Iri(IRIS[0])),
         (IRIS[2], "urn:p:has", rdf.Iri(IRIS[1])),  # not the first: the first subject is kept
         (IRIS[2], "urn:p:other", rdf.BlankNode("b7")),
@@ -32,7 +33,7 @@ def _note(found: Survey) -> None:
     found.seal()
 
 
-def _answers(found: Survey) -> tuple[object, ...]:
+def _answers(found: Survey) -> tuple[Any, ...]:
     asked = [*IRIS, "urn:x:unknown"]
     return (
         [found.trees_rooted_at(iri) for iri in asked],
