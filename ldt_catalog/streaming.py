@@ -21,6 +21,7 @@ entities are the ones ``build`` writes, in page order instead of sorted by id.
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
 from array import array
 from collections import Counter
@@ -224,15 +225,18 @@ def spooled_catalog(
         store = IndexStore(folder)
         catalog: SpooledCatalog | None = None
         try:
-            index = index_pages(paths, store)
-            if progress:
-                progress(f"indexed {len(index.pages)} pages: {index.initiatives} initiatives")
-            catalog = SpooledCatalog(
-                index,
-                JsonLines(folder / "entities.jsonl", _with_entity_context),
-                JsonLines(folder / "view.jsonl"),
-            )
-            _spool_and_check(catalog, folder, shacl, progress)
+            try:
+                index = index_pages(paths, store)
+                if progress:
+                    progress(f"indexed {len(index.pages)} pages: {index.initiatives} initiatives")
+                catalog = SpooledCatalog(
+                    index,
+                    JsonLines(folder / "entities.jsonl", _with_entity_context),
+                    JsonLines(folder / "view.jsonl"),
+                )
+                _spool_and_check(catalog, folder, shacl, progress)
+            except sqlite3.Error as exc:  # the disk under the spool (full, gone): not the catalogue
+                raise OSError(f"the publish spool in {folder} failed: {exc}") from exc
             if catalog.errors:
                 raise ValidationFailed(catalog.errors)
             yield catalog

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,13 @@ def test_json_lines_is_a_sequence_read_from_disk(tmp_path: Path) -> None:
         lines[5]
     with pytest.raises(ValueError, match="sealed"):
         lines.append({"id": "late"})
+
+
+def test_a_failing_spool_database_is_reported_as_a_disk_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    def full(*_: Any) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(streaming.IndexStore, "add_names", full)
+    failed = pytest.raises(OSError, match=r"publish spool .* failed: database or disk is full")
+    with failed, streaming.spooled_catalog([SEED]):
+        pytest.fail("nothing may be handed out")
