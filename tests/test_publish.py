@@ -10,10 +10,13 @@ over plain HTTP, writes detected through ``modifiedAt``).  Each scenario drives 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +26,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
+from bench.generate import write_pages
 from ldt_catalog.cli import main
 from ldt_catalog.cli.publish import ContextServer
 from ldt_catalog.context import LDT_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, entity_context
@@ -587,3 +591,30 @@ def test_serve_context_command_prints_its_url(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.communicate(timeout=10)
+
+
+def test_sigterm_during_publish_removes_the_spool_and_exits_143(tmp_path: Path) -> None:
+    pages, spool_parent = tmp_path / "pages", tmp_path / "tmp"
+    spool_parent.mkdir()
+    write_pages(2000, pages, seed=5)  # a few seconds of checks: time to be stopped in the middle
+    env = {**os.environ, "TMPDIR": str(spool_parent)}
+    command = [
+        sys.executable,
+        "-m",
+        "ldt_catalog",
+        "publish",
+        "--dry-run",
+        "--broker",
+        "http://127.0.0.1:9",
+        str(pages),
+    ]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not list(spool_parent.glob("ldt-catalog-publish-*")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert list(spool_parent.glob("ldt-catalog-publish-*")), "the spool should have been made"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert "terminated" in err
+    assert list(spool_parent.iterdir()) == []  # the spool, index and surveys are gone

@@ -7,9 +7,11 @@ returns an exit code.  This is the only place that reads environment variables o
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from collections.abc import Sequence
-from types import ModuleType
+from types import FrameType, ModuleType
 
 from ldt_catalog import __version__
 from ldt_catalog.errors import ContextError, LdtCatalogError, ReportedError
@@ -74,9 +76,29 @@ def _optional_commands() -> list[ModuleType]:
     return modules
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: raised where the program is, so that every ``finally`` runs (spools and
+    partial outputs are removed) as on Ctrl-C."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    on_term = None
+    if threading.current_thread() is threading.main_thread():  # only there can a handler be set
+        on_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        return _run(args)
+    finally:
+        if on_term is not None:
+            signal.signal(signal.SIGTERM, on_term)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
     except ReportedError as exc:
@@ -100,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ldt-catalog: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("ldt-catalog: terminated", file=sys.stderr)
+        return 143
     return code
 
 
