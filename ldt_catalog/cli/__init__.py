@@ -39,6 +39,7 @@ exit codes:
   2  usage error: unknown command or option, missing argument
   3  publishing finished but some entities failed (see the summary)
   4  a resource was unavailable: broker unreachable, file not writable, ...
+  130, 143  interrupted (Ctrl-C) or terminated (SIGTERM); temporary files are removed
 """
 
 
