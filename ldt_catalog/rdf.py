@@ -8,7 +8,8 @@ and language maps, nested node objects).  Anything outside that subset raises ``
 rather than guessing.  Tests prove the output isomorphic to pyld's, term for term.
 
 Literals are written with their exact lexical form (numbers in the canonical form pyld uses), so
-nothing is lost to a serializer's rounding.
+nothing is lost to a serializer's rounding.  Entities of the usual kinds go to Turtle straight from
+their dicts (``_EntityTurtle``): their subject trees would cost more to build than to write.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring
+from json.encoder import c_make_encoder, encode_basestring, encode_basestring_ascii  # type: ignore[attr-defined]
 from typing import IO, Any
 
 from ldt_catalog.context import load_context_document
@@ -148,32 +149,71 @@ class BlankNodeIssuer:
         self._count += 1
         return BlankNode(f"{self._prefix}{self._count}")
 
+    def skip(self, count: int) -> None:
+        """Leave ``count`` labels unused: those of blank nodes a writer did not need to make."""
+        self._count += count
+
 
 def canonical_json(value: Any) -> str:
     """The RFC 8785 (JCS) form of a JSON value, as JSON-LD requires for ``rdf:JSON`` literals.
 
     ``json.dumps`` already sorts keys and escapes strings as JCS does; only numbers differ (JCS
-    writes them as ECMAScript does), so values holding floats take the slower path.  Whether an
-    object or array may hold one is seen in its JSON text; ``_has_float`` decides when it may.
+    writes them as ECMAScript does), so values holding floats take the slower path.  The value is
+    encoded first: that refuses what is no JSON (a cycle too) before ``_has_float`` walks it.
     """
-    text = _SORTED_JSON.encode(value)
-    if (text[:1] in ("{", "[") and _MAYBE_FLOAT.search(text) is None) or not _has_float(value):
-        return text
-    return _jcs(value)
+    text = _SORTED_JSON.encode(value) if _ENCODE_SORTED is None else "".join(_ENCODE_SORTED(value, 0))
+    return _jcs(value) if _has_float(value) else text
 
 
 _SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 """``json.dumps`` with these options, made once: ``dumps`` builds an encoder on every call."""
-_MAYBE_FLOAT = re.compile(r"[:,\[]-?(?:\d+[.eE]|\d{16}|Infinity|NaN)")
-"""Where compact JSON within ``{}`` or ``[]`` may hold a float or a 16-digit integer: a number
-after ``:``, ``,`` or ``[`` (or a match inside a string, which ``_has_float`` then rules out)."""
+_ENCODE_SORTED = (
+    c_make_encoder(None, _SORTED_JSON.default, encode_basestring, None, ":", ",", True, False, True)
+    if c_make_encoder is not None
+    else None
+)
+"""The C encoder that ``_SORTED_JSON.encode`` makes on every call (``None`` where there is none),
+made once; without the check for cycles, which a JSON tree cannot have (a cycle still fails, as
+``RecursionError``)."""
 
 
 _EXACT_INTEGER_LIMIT = 2**53  # beyond this, JCS (as ECMAScript) sees a double
+_NESTED_FAST_DEPTH = 64  # deeper containers take the loop of ``_has_float_anywhere``, not recursion
 
 
-def _has_float(value: Any) -> bool:
-    """Whether a JSON value holds a float or an integer too large for a double to keep exactly."""
+def _has_float(value: Any, depth: int = 0) -> bool:
+    """Whether a JSON value holds a float or an integer too large for a double to keep exactly.
+
+    Dicts and lists of the exact JSON types are checked here (most items are strings and small
+    integers); anything else, and deep nesting, is left to ``_has_float_anywhere``.
+    """
+    kind = type(value)
+    if kind is dict:
+        items: Iterable[Any] = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return _has_float_anywhere(value)
+    if depth > _NESTED_FAST_DEPTH:
+        return _has_float_anywhere(value)
+    for item in items:
+        kind = type(item)
+        if kind is str:
+            continue
+        if kind is int:
+            if -_EXACT_INTEGER_LIMIT < item < _EXACT_INTEGER_LIMIT:
+                continue
+            return True
+        if kind is dict or kind is list:
+            if _has_float(item, depth + 1):
+                return True
+        elif kind is not bool and item is not None and _has_float_anywhere(item):
+            return True
+    return False
+
+
+def _has_float_anywhere(value: Any) -> bool:
+    """``_has_float`` for any value, without recursion: subclasses of the JSON types included."""
     pending = [value]
     while pending:
         item = pending.pop()
@@ -243,21 +283,44 @@ def canonical_double(value: float) -> str:
     return f"{mantissa}E{int(exponent)}"
 
 
-_ID, _TYPE, _SKIP, _VALUE = range(4)
+# What a key of a node is: ``@id``, ``@type``, skipped, or a property; a property's rule says which
+# common case its values take without the general path (``_GENERAL`` takes it for every value).
+_ID, _TYPE, _SKIP = range(3)
+_PLAIN, _JSON, _LANGUAGE_MAP, _IRI_VALUE, _GENERAL, _NO_IRI = range(3, 9)
 _Plan = tuple[int, str, "TermDefinition | None"]
+"""(rule, the property's IRI, its definition: ``None`` for a plain term); ``_NO_IRI`` keeps the key."""
+_Shape = tuple[int, int, tuple[tuple[int, int, str, "TermDefinition | None"], ...]]
+"""What a node's keys, in their order, mean: where its ``@id`` is and where its ``@type`` is (-1:
+nowhere; the last one if several), and each property's (position, rule, IRI, definition)."""
+_SHAPES_KEPT = 1024  # distinct key sequences kept per converter; documents repeat a few
+
+
+def _value_rule(definition: TermDefinition) -> int:
+    """The rule of a defined term, in the order ``_add_values`` checks its definition."""
+    if definition.type_mapping == "@json":
+        return _JSON
+    if definition.container == "@language":
+        return _LANGUAGE_MAP
+    if definition.type_mapping is None and definition.language is None and definition.container is None:
+        return _PLAIN
+    if definition.type_mapping == "@id" and definition.container in (None, "@set"):
+        return _IRI_VALUE
+    return _GENERAL
 
 
 class NodeConverter:
     """Converts node objects of one document to ``Subject`` trees.
 
     What a key means (``@id``, ``@type``, skipped, or a property with its IRI and definition) is
-    worked out once per key and kept: a document repeats the same few keys in every node.
+    worked out once per key and kept, and so is what a node's sequence of keys means: a document
+    repeats the same few keys, in the same order, in every node.
     """
 
     def __init__(self, table: TermTable, issuer: BlankNodeIssuer | None = None) -> None:
         self.table = table
         self.issuer = issuer or BlankNodeIssuer()
         self._plans: dict[str, _Plan] = {}
+        self._shapes: dict[tuple[str, ...], _Shape] = {}
         self._types: dict[str, Iri] = {}  # type name -> its IRI; terms are immutable, so shared
 
     def subjects(self, node: dict[str, Any]) -> Iterator[Subject]:
@@ -278,52 +341,75 @@ class NodeConverter:
         else:
             definition = table.terms.get(key)
             if definition is not None:
-                plain = (
-                    definition.type_mapping is None
-                    and definition.language is None
-                    and definition.container is None
-                )
-                plan = (_VALUE, definition.iri, None if plain else definition)  # a plain term acts as none
+                rule = _value_rule(definition)  # a plain term acts as none: no definition to consult
+                plan = (rule, definition.iri, None if rule == _PLAIN else definition)
             else:
                 try:
-                    plan = (_VALUE, table.expand_vocab(key), None)
+                    plan = (_PLAIN, table.expand_vocab(key), None)
                 except UnsupportedJsonLd:
-                    return (_VALUE, "", None)  # refused when a value needs it, as before (not kept)
+                    return (_NO_IRI, key, None)  # refused when a value needs it, as before (not kept)
         self._plans[key] = plan
         return plan
 
+    def _shape(self, keys: tuple[str, ...]) -> _Shape:
+        """What the keys of a node mean, from the plans of each (kept, for the next node like it)."""
+        id_at = type_at = -1
+        properties = []
+        for at, key in enumerate(keys):
+            rule, predicate, definition = self._plans.get(key) or self._plan(key)
+            if rule == _ID:
+                id_at = at
+            elif rule == _TYPE:
+                type_at = at
+            elif rule >= _PLAIN:
+                properties.append((at, rule, predicate, definition))
+        shape = (id_at, type_at, tuple(properties))
+        if len(self._shapes) < _SHAPES_KEPT:
+            self._shapes[keys] = shape
+        return shape
+
     def _subject(self, node: dict[str, Any], detached: list[Subject]) -> Subject:
-        plans = self._plans
-        node_id = None
-        types: list[str] = []
-        values = []  # (plan, key, value) of each property, in the node's order
-        for key, value in node.items():
-            plan = plans.get(key) or self._plan(key)
-            if plan[0] == _VALUE:
-                if value is not None:
-                    values.append((plan, key, value))
-            elif plan[0] == _ID:
-                node_id = value
-            elif plan[0] == _TYPE:
-                types = value if isinstance(value, list) else [value]
-        subject = Subject(Iri(node_id) if node_id is not None else self.issuer.new())
-        pairs = subject.pairs
-        for type_name in types:
-            type_iri = self._types.get(type_name)
-            if type_iri is None:
-                type_iri = self._types[type_name] = Iri(self.table.expand_vocab(type_name))
-            pairs.append((RDF_TYPE, type_iri))
-        for (_, predicate, definition), key, value in values:
-            if not predicate:
-                predicate = self.table.expand_vocab(key)  # raises: the key has no IRI
-            # the common cases first, without the general path
-            if definition is None and type(value) is str:
+        keys = tuple(node)
+        id_at, type_at, properties = self._shapes.get(keys) or self._shape(keys)
+        values = tuple(node.values())
+        node_id = values[id_at] if id_at >= 0 else None
+        pairs: list[tuple[str, Term | Subject]] = []
+        subject = Subject(Iri(node_id) if node_id is not None else self.issuer.new(), pairs)
+        if type_at >= 0:
+            types = values[type_at]
+            type_iri = self._types.get(types) if type(types) is str else None  # one type, seen before
+            if type_iri is not None:
+                pairs.append((RDF_TYPE, type_iri))
+            else:
+                for type_name in types if isinstance(types, list) else (types,):
+                    pairs.append((RDF_TYPE, self._type_iri(type_name)))
+        for at, rule, predicate, definition in properties:
+            value = values[at]
+            if value is None:
+                continue
+            # the common cases first, as the general path would take them
+            kind = type(value)
+            if rule == _PLAIN and kind is str:
                 pairs.append((predicate, Literal(value)))
-            elif definition is None and type(value) is dict:
+            elif rule == _PLAIN and kind is dict:
                 self._add_node(pairs, predicate, value, detached)
+            elif rule == _JSON:
+                pairs.append((predicate, Literal(canonical_json(value), RDF_JSON)))
+            elif rule == _LANGUAGE_MAP:
+                self._add_language_map(pairs, predicate, value)
+            elif rule == _IRI_VALUE and kind is str:
+                pairs.append((predicate, Iri(value)))
+            elif rule == _NO_IRI:
+                self.table.expand_vocab(predicate)  # raises: the key has no IRI
             else:
                 self._add_values(pairs, predicate, definition, value, detached)
         return subject
+
+    def _type_iri(self, type_name: str) -> Iri:
+        type_iri = self._types.get(type_name)
+        if type_iri is None:
+            type_iri = self._types[type_name] = Iri(self.table.expand_vocab(type_name))
+        return type_iri
 
     def _add_values(
         self,
@@ -339,9 +425,7 @@ class NodeConverter:
             return
         container = definition.container if definition is not None else None
         if container == "@language":
-            for language, texts in value.items():
-                for text in texts if isinstance(texts, list) else [texts]:
-                    pairs.append((predicate, Literal(text, RDF_LANG_STRING, language.lower())))
+            self._add_language_map(pairs, predicate, value)
             return
         if container is not None and container != "@set":
             raise UnsupportedJsonLd(f"container {container!r} of {predicate} is not supported")
@@ -352,6 +436,15 @@ class NodeConverter:
                 self._add_node(pairs, predicate, item, detached)
             else:
                 pairs.append((predicate, self._scalar(item, definition)))
+
+    @staticmethod
+    def _add_language_map(pairs: list[tuple[str, Term | Subject]], predicate: str, value: Any) -> None:
+        for language, texts in value.items():
+            if type(texts) is str:  # one text in this language: the usual case, without a list
+                pairs.append((predicate, Literal(texts, RDF_LANG_STRING, language.lower())))
+                continue
+            for text in texts if isinstance(texts, list) else [texts]:
+                pairs.append((predicate, Literal(text, RDF_LANG_STRING, language.lower())))
 
     def _add_node(
         self,
@@ -408,29 +501,60 @@ def flatten(subject: Subject) -> Iterator[tuple[Iri | BlankNode, str, Term]]:
 
 def entity_subjects(
     entities: Iterable[dict[str, Any]], cache: dict[str, NodeConverter] | None = None
-) -> Iterator[Subject]:
+) -> EntitySubjects:
     """Subjects of a stream of NGSI-LD entities, each carrying its own ``@context``.
 
     Entities of one export share a context; its term table is built once and reused (across calls
-    too when the caller passes a ``cache``).
+    too when the caller passes a ``cache``).  Entities are read as subjects are asked for.
     """
-    issuer = BlankNodeIssuer()
-    converters: dict[str, NodeConverter] = cache if cache is not None else {}
-    converter: NodeConverter | None = None
-    last_context: Any = None  # consecutive entities mostly carry equal contexts: compare, do not re-key
-    for entity in entities:
-        context = entity.get("@context")
-        if context is None:
-            raise UnsupportedJsonLd(f"entity {entity.get('id')!r} has no @context")
-        if context is not last_context and context != last_context:
-            key = json.dumps(context, sort_keys=True)
-            converter = converters.get(key)
-            if converter is None:
-                contexts = context if isinstance(context, list) else [context]
-                converter = converters[key] = NodeConverter(TermTable(contexts), issuer)
-            last_context = context
-        assert converter is not None
-        yield from converter.subjects(entity)
+    return EntitySubjects(entities, cache if cache is not None else {})
+
+
+class EntitySubjects(Iterator[Subject]):
+    """The subjects ``entity_subjects`` gives, one by one; ``write_turtle`` may take the entities
+    instead, to write most of them without their subject trees (see ``_EntityTurtle``)."""
+
+    def __init__(self, entities: Iterable[dict[str, Any]], converters: dict[str, NodeConverter]) -> None:
+        self._entities = entities
+        self._converters = converters
+        self._subjects: Iterator[Subject] | None = None  # made when the first subject is asked for
+
+    def __next__(self) -> Subject:
+        if self._subjects is None:
+            self._subjects = self._all_subjects()
+        return next(self._subjects)
+
+    def _all_subjects(self) -> Iterator[Subject]:
+        for converter, entity in self._with_converters():
+            yield from converter.subjects(entity)
+
+    def take_entities(self) -> Iterator[tuple[NodeConverter, dict[str, Any]]] | None:
+        """The entities (with their converters) for a reader that makes what it needs of them
+        itself, in place of the subjects; ``None`` once subjects have been read."""
+        if self._subjects is not None:
+            return None
+        self._subjects = iter(())
+        return self._with_converters()
+
+    def _with_converters(self) -> Iterator[tuple[NodeConverter, dict[str, Any]]]:
+        """Each entity with the converter of its ``@context``."""
+        issuer = BlankNodeIssuer()
+        converters = self._converters
+        converter: NodeConverter | None = None
+        last_context: Any = None  # consecutive entities mostly carry equal contexts: compare, do not re-key
+        for entity in self._entities:
+            context = entity.get("@context")
+            if context is None:
+                raise UnsupportedJsonLd(f"entity {entity.get('id')!r} has no @context")
+            if context is not last_context and context != last_context:
+                key = json.dumps(context, sort_keys=True)
+                converter = converters.get(key)
+                if converter is None:
+                    contexts = context if isinstance(context, list) else [context]
+                    converter = converters[key] = NodeConverter(TermTable(contexts), issuer)
+                last_context = context
+            assert converter is not None
+            yield converter, entity
 
 
 def document_subjects(document: dict[str, Any]) -> Iterator[Subject]:
@@ -482,9 +606,10 @@ def quote_string(text: str) -> str:
 
     JSON escapes a string as Turtle does (``\\``, ``\"``, ``\b \f \n \r \t``, any other
     control character as ``\u00xx``) but for the hex digits' case and DEL, which it leaves as it
-    is: when its output holds a ``\u00`` or a DEL, the exact ``translate`` decides.
+    is: when its output holds a ``\u00`` or a DEL, the exact ``translate`` decides.  ASCII text
+    takes JSON's ASCII encoder, faster; it differs only in escaping DEL, which that check catches.
     """
-    quoted = encode_basestring(text)
+    quoted = encode_basestring_ascii(text) if text.isascii() else encode_basestring(text)
     if "\\u00" in quoted or "\x7f" in quoted:
         return f'"{text.translate(_STRING_ESCAPES)}"'
     return quoted
@@ -509,6 +634,7 @@ class TurtleWriter:
 
     def _use_prefixes(self, prefixes: dict[str, str]) -> None:
         self._iri_cache: dict[str, str] = {}
+        self._verbs: dict[str, str] = {RDF_TYPE: "a"}  # predicate -> its IRI as a verb
         longest_first = sorted(prefixes.items(), key=lambda p: -len(p[1]))
         # one match finds the longest namespace an IRI starts with (a namespace's first name wins)
         self._names: dict[str, str] = {}
@@ -529,6 +655,12 @@ class TurtleWriter:
         if len(self._iri_cache) < 4096:
             self._iri_cache[value] = text
         return text
+
+    def _verb(self, predicate: str) -> str:
+        verb = self.iri(predicate)
+        if len(self._verbs) < 4096:
+            self._verbs[predicate] = verb
+        return verb
 
     def literal(self, term: Literal) -> str:
         text = quote_string(term.lexical)
@@ -556,7 +688,7 @@ class TurtleWriter:
             elif type(obj) is Iri:
                 text = cache.get(obj.value) or self.iri(obj.value)
             elif type(obj) is Subject:
-                text = "[ " + self._pairs(obj.pairs, indent + "    ") + " ]"
+                text = f"[ {self._pairs(obj.pairs, indent + '    ')} ]"
             else:
                 text = self.term(obj, indent)
             objects = grouped.get(predicate)
@@ -564,10 +696,14 @@ class TurtleWriter:
                 grouped[predicate] = [text]
             else:
                 objects.append(text)
-        lines = []
+        return self._lines(grouped, indent)
+
+    def _lines(self, grouped: dict[str, list[str]], indent: str) -> str:
+        """A line per predicate with its objects, in their order, joined by Turtle's ``;`` and ``,``."""
+        verbs = self._verbs
+        lines = []  # a loop, not a comprehension: cheaper for the few lines of a node
         for predicate, objects in grouped.items():
-            verb = "a" if predicate == RDF_TYPE else cache.get(predicate) or self.iri(predicate)
-            lines.append(f"{verb} {', '.join(objects)}")
+            lines.append(f"{verbs.get(predicate) or self._verb(predicate)} {', '.join(objects)}")
         return f" ;\n{indent}".join(lines)
 
     def write(self, subject: Subject) -> None:
@@ -578,9 +714,129 @@ class TurtleWriter:
 
 
 def write_turtle(subjects: Iterable[Subject], out: IO[str]) -> None:
+    """The subjects as Turtle; those of ``entity_subjects`` written from the entities where they may."""
     writer = TurtleWriter(out)
-    for subject in subjects:
-        writer.write(subject)
+    entities = subjects.take_entities() if isinstance(subjects, EntitySubjects) else None
+    if entities is None:
+        for subject in subjects:
+            writer.write(subject)
+        return
+    direct: dict[NodeConverter, _EntityTurtle] = {}
+    for converter, entity in entities:
+        shortcut = direct.get(converter)
+        if shortcut is None:
+            shortcut = direct[converter] = _EntityTurtle(converter, writer)
+        block = shortcut.block(entity)
+        if block is None:  # not of the usual kinds: as trees
+            for subject in converter.subjects(entity):
+                writer.write(subject)
+        elif block:
+            out.write(block)
+
+
+class _EntityTurtle:
+    """Turtle straight from an entity's dict, for entities of the kinds most exports hold.
+
+    It is the text ``TurtleWriter.write`` makes of the subject trees ``NodeConverter.subjects``
+    gives (``tests/test_fast_paths.py`` compares the two on many random entities), made without
+    the trees: making their term objects costs more than writing them.  It covers an entity with a
+    string ``id`` and one type whose properties are strings, ``@json`` values, ``@id`` strings,
+    language maps of strings, nested nodes of the same kinds without an ``id``, and lists of
+    strings and such nodes.  For any other entity ``block`` gives ``None``: take the trees.
+    """
+
+    def __init__(self, converter: NodeConverter, writer: TurtleWriter) -> None:
+        self._converter = converter
+        self._writer = writer
+        self._json = "^^" + writer.iri(RDF_JSON)  # after each rdf:JSON literal
+        self._types: dict[str, str] = {}  # type name -> its IRI as Turtle
+        self._nested = 0  # nested nodes of the entity so far: blank nodes the trees would issue
+
+    def block(self, entity: dict[str, Any]) -> str | None:
+        """The entity's Turtle block ("" when it has no triples), or ``None`` to take the trees."""
+        converter = self._converter
+        keys = tuple(entity)
+        id_at = (converter._shapes.get(keys) or converter._shape(keys))[0]
+        entity_id = entity[keys[id_at]] if id_at >= 0 else None
+        if type(entity_id) is not str:
+            return None
+        self._nested = 0
+        pairs = self._pairs(entity, "    ", False)
+        if pairs is None:
+            return None
+        converter.issuer.skip(self._nested)  # later blank nodes keep the labels the trees give them
+        return f"\n{self._writer.iri(entity_id)}\n    {pairs} .\n" if pairs else ""
+
+    def _pairs(self, node: dict[str, Any], indent: str, nested: bool) -> str | None:
+        """``TurtleWriter._pairs`` of the tree ``NodeConverter._subject`` makes of the node, or ``None``."""
+        converter, writer = self._converter, self._writer
+        keys = tuple(node)
+        id_at, type_at, properties = converter._shapes.get(keys) or converter._shape(keys)
+        if nested and id_at >= 0:
+            return None  # the trees detach a nested node with an ``id``
+        values = tuple(node.values())
+        grouped: dict[str, list[str]] = {}
+        if type_at >= 0:
+            type_name = values[type_at]
+            if type(type_name) is not str:
+                return None
+            grouped[RDF_TYPE] = [self._types.get(type_name) or self._type(type_name)]
+        for at, rule, predicate, _ in properties:
+            value = values[at]
+            if value is None:
+                continue
+            kind = type(value)
+            if rule == _PLAIN and kind is str:
+                texts = [quote_string(value)]
+            elif rule == _PLAIN and kind is dict:
+                text = self._node(value, indent)
+                if text is None:
+                    return None
+                texts = [text]
+            elif rule == _JSON:
+                texts = [quote_string(canonical_json(value)) + self._json]
+            elif rule == _LANGUAGE_MAP and kind is dict:
+                texts = []
+                for language, text in value.items():
+                    if type(text) is not str:
+                        return None
+                    texts.append(f"{quote_string(text)}@{language.lower()}")
+            elif rule == _IRI_VALUE and kind is str:
+                texts = [writer.iri(value)]
+            elif rule == _PLAIN and kind is list:
+                texts = []
+                for item in value:
+                    if type(item) is str:
+                        texts.append(quote_string(item))
+                    elif type(item) is dict:
+                        text = self._node(item, indent)
+                        if text is None:
+                            return None
+                        texts.append(text)
+                    elif item is not None:
+                        return None
+            else:
+                return None
+            objects = grouped.get(predicate)
+            if objects is None:
+                if texts:  # none (an empty list or map) makes no triple
+                    grouped[predicate] = texts
+            else:
+                objects += texts
+        return writer._lines(grouped, indent)
+
+    def _node(self, node: dict[str, Any], indent: str) -> str | None:
+        """A nested node as ``[ ... ]``: a blank node, which the trees would have issued a label."""
+        if "@value" in node or "@list" in node:
+            return None  # refused by the trees
+        self._nested += 1
+        pairs = self._pairs(node, indent + "    ", True)
+        return None if pairs is None else f"[ {pairs} ]"
+
+    def _type(self, type_name: str) -> str:
+        """The type's IRI as Turtle, kept for the next node of that type."""
+        text = self._types[type_name] = self._writer.iri(self._converter._type_iri(type_name).value)
+        return text
 
 
 def to_ntriples(subjects: Iterable[Subject]) -> Iterator[str]:

@@ -6,6 +6,7 @@ fast path with the slow one written out plainly (the code as it was before the s
 
 from __future__ import annotations
 
+import io
 import json
 import random
 import re
@@ -14,7 +15,10 @@ from typing import Any
 import pytest
 
 from ldt_catalog import hub, rdf
+from ldt_catalog.context import entity_context
+from ldt_catalog.entities import catalog_entities
 from ldt_catalog.model import _PLAIN_RELATIVE_PATH, _url_rules
+from tests.factories import make_catalog
 
 
 def random_text(rng: random.Random, chars: list[str], longest: int = 12) -> str:
@@ -138,8 +142,24 @@ def test_prefixed_names_as_the_plain_loop_makes_them(prefixes: dict[str, str]) -
         assert writer.iri(value) == prefixed_the_plain_way(value, prefixes), value
 
 
+def has_float_the_plain_way(value: Any) -> bool:
+    """``rdf._has_float`` as it was: every item through the general checks, on a stack."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, float) or (
+            isinstance(item, int) and not isinstance(item, bool) and abs(item) >= 2**53
+        ):
+            return True
+    return False
+
+
 def canonical_json_the_plain_way(value: Any) -> str:
-    if not rdf._has_float(value):
+    if not has_float_the_plain_way(value):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return rdf._jcs(value)
 
@@ -167,3 +187,159 @@ def test_canonical_json_is_the_plain_definition() -> None:
     for _ in range(20000):
         value = random_json(rng)
         assert rdf.canonical_json(value) == canonical_json_the_plain_way(value), value
+
+
+class Number(int):
+    """An ``int`` that is not exactly one: the exact-type checks must leave it to the general ones."""
+
+
+def nested(value: Any, depth: int) -> Any:
+    for index in range(depth):
+        value = [value] if index % 2 else {"k": value}
+    return value
+
+
+def test_canonical_json_refuses_a_cycle() -> None:
+    cycle: dict[str, Any] = {"a": [1.5]}
+    cycle["a"].append(cycle)
+    with pytest.raises((ValueError, RecursionError)):
+        rdf.canonical_json(cycle)
+
+
+def test_has_float_is_the_plain_walk() -> None:
+    rng = random.Random(7)
+    values = [random_json(rng) for _ in range(20000)]
+    values += [nested(leaf, depth) for leaf in (1.5, 2**60, 7, "x") for depth in (60, 70, 200)]
+    values += [{"a": Number(2**60)}, [Number(3)], {"a": True, "b": [False, None]}, 2**53, -(2**53) + 1]
+    for value in values:
+        assert rdf._has_float(value) == has_float_the_plain_way(value), value
+
+
+# -- rdf.py: entities written as Turtle straight from their dicts ----------------------------------
+
+NO_VOCAB = {  # no @vocab: a key that is no term has no IRI
+    "id": "@id",
+    "type": "@type",
+    "Thing": "https://x.eu/Thing",
+    "name": "https://schema.org/name",
+    "link": {"@id": "https://x.eu/link", "@type": "@id"},
+    "tags": {"@id": "https://x.eu/tags", "@container": "@set"},
+    "lang": {"@id": "https://x.eu/lang", "@language": "EN"},
+    "text": {"@id": "https://x.eu/text", "@container": "@language"},
+    "data": {"@id": "https://x.eu/data", "@type": "@json"},
+}
+CORE_KEYS = ["name", "description", "value", "object", "languageMap", "json", "datasetId", "observedAt",
+             "vocab", "mentions", "provenance", "undefinedTerm", "schema:url", "rdf:type", "@context"]  # fmt: skip
+CORE_TYPES = [
+    "Initiative",
+    "Property",
+    "LanguageProperty",
+    "JsonProperty",
+    "Relationship",
+    "Other",
+    ["Initiative", "x:Y"],
+]
+NO_VOCAB_KEYS = ["name", "link", "tags", "lang", "text", "data", "schema:url", "@context"]
+NO_VOCAB_TYPES = ["Thing"] * 8 + ["https://x.eu/Other", "Other"]  # the last has no IRI here
+Vocabulary = tuple[list[str], list[str]]  # the keys and the types of a random node
+TEXT_CHARS = ["a", "Z", " ", "é", '"', "\\", "\n", "\t", "\x01", "\x7f", "\u2028", "🛰"]
+
+
+def random_value(rng: random.Random, key: str, vocabulary: Vocabulary, depth: int) -> Any:
+    """Mostly values of the kinds entities hold under ``key``; now and then one the trees refuse."""
+    if key in ("json", "data"):
+        return random_json(rng)
+    if key in ("languageMap", "text") and rng.random() < 0.9:
+        texts = [
+            random_text(rng, TEXT_CHARS),
+            random_text(rng, TEXT_CHARS),
+            ["a", "b"],
+            3 if rng.random() < 0.1 else "c",
+        ]
+        return {
+            lang: rng.choice(texts) for lang in rng.sample(["en", "EN", "de", "fr-BE"], rng.randint(0, 2))
+        }
+    if key in ("object", "datasetId", "link") and rng.random() < 0.9:
+        return rng.choice(["urn:ngsi-ld:Thing:1", "https://schema.org/a", "x y", "urn:a:<b>"])
+    pick = rng.randrange(10 if depth < 3 else 5)
+    if pick < 3:
+        return random_text(rng, TEXT_CHARS)
+    if pick == 3:
+        return rng.choice(["urn:ngsi-ld:Thing:1", "Thing", None, 7, [], {}])
+    if pick == 4:
+        return rng.choice([1.5, True, ["t", None, 4], {"@value": "v"} if rng.random() < 0.2 else "v"])
+    if pick < 8:
+        return random_node(rng, vocabulary, depth + 1)
+    return [rng.choice([None, "t"]) if rng.random() < 0.2 else random_node(rng, vocabulary, depth + 1)
+            for _ in range(rng.randint(0, 3))]  # fmt: skip
+
+
+def random_node(rng: random.Random, vocabulary: Vocabulary, depth: int = 0) -> dict[str, Any]:
+    """A node of keys in any order: an ``id`` (mostly at the top only), a type, a few properties."""
+    keys, types = vocabulary
+    items: list[tuple[str, Any]] = []
+    if rng.random() < (0.9 if depth == 0 else 0.05):
+        items.append(
+            (rng.choice(["id", "id", "@id"]), rng.choice([f"urn:ngsi-ld:Thing:{depth}"] * 9 + [None]))
+        )
+    if rng.random() < 0.85:
+        items.append(("type", rng.choice(types) if rng.random() < 0.99 else None))
+    for key in rng.sample(keys, rng.randint(0, 4)):
+        items.append((key, random_value(rng, key, vocabulary, depth)))
+    rng.shuffle(items)
+    return dict(items)
+
+
+def turtle_or_error(entities: list[dict[str, Any]], direct: bool) -> tuple[str, str]:
+    """What was written, and the error that stopped it (``""`` for none)."""
+    buffer = io.StringIO()
+    try:
+        if direct:
+            rdf.write_turtle(rdf.entity_subjects(entities), buffer)
+        else:  # the subject trees, read one by one, each written
+            writer = rdf.TurtleWriter(buffer)
+            for subject in rdf.entity_subjects(entities):
+                writer.write(subject)
+    except Exception as error:
+        return buffer.getvalue(), f"{type(error).__name__}: {error}"
+    return buffer.getvalue(), ""
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_entities_written_directly_as_their_trees_are(seed: int) -> None:
+    rng = random.Random(seed)
+    core: Vocabulary = (CORE_KEYS, CORE_TYPES)
+    contexts = [
+        (entity_context(), core),
+        (entity_context(), core),
+        ([NO_VOCAB], (NO_VOCAB_KEYS, NO_VOCAB_TYPES)),
+    ]
+    direct = trees = 0
+    for _ in range(1500):
+        entities = []
+        for _ in range(rng.randint(1, 4)):
+            context, vocabulary = rng.choice(contexts)  # the first two equal, not the same
+            entities.append({**random_node(rng, vocabulary), "@context": context})
+        expected = turtle_or_error(entities, direct=False)
+        assert turtle_or_error(entities, direct=True) == expected, entities
+        if not expected[1]:  # count the entities each way takes
+            writer = rdf.TurtleWriter(io.StringIO())
+            for converter, entity in rdf.entity_subjects(entities).take_entities() or []:
+                written = rdf._EntityTurtle(converter, writer).block(entity) is not None
+                direct, trees = direct + written, trees + (not written)
+    assert direct > 500 and trees > 500, (direct, trees)  # both ways taken, often
+
+
+def test_subjects_partly_read_are_written_as_trees() -> None:
+    entities = list(catalog_entities(make_catalog()))
+    subjects = rdf.entity_subjects(entities)
+    next(subjects)
+    rest = io.StringIO()
+    rdf.write_turtle(subjects, rest)
+    expected = io.StringIO()
+    writer = rdf.TurtleWriter(expected)
+    subjects = rdf.entity_subjects(entities)
+    next(subjects)
+    for subject in subjects:
+        writer.write(subject)
+    assert rest.getvalue() == expected.getvalue()
