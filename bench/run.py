@@ -168,7 +168,7 @@ def _write(path: Path, writer: Callable[[Any], None]) -> None:
 
 def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callable[[], dict[str, Any]], int]:
     """The stage to time (returning extra figures) and how many entities it handles."""
-    from ldt_catalog import pipeline, rdf
+    from ldt_catalog import pipeline, rdf, turtle
 
     get, out = inputs.get, inputs.out
     if name == "import":
@@ -221,17 +221,17 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
     if name == "rdf-turtle":
         view = get("view")
 
-        def turtle() -> dict[str, Any]:
+        def write_both() -> dict[str, Any]:
             with pipeline.paused_gc():
-                _write(out / "entities.ttl", lambda h: rdf.write_turtle(rdf.entity_subjects(entities), h))
-                _write(out / "catalog.ttl", lambda h: rdf.write_turtle(rdf.document_subjects(view), h))
+                _write(out / "entities.ttl", lambda h: turtle.write_turtle(rdf.entity_subjects(entities), h))
+                _write(out / "catalog.ttl", lambda h: turtle.write_turtle(rdf.document_subjects(view), h))
             return {
                 "mb": round(
                     ((out / "entities.ttl").stat().st_size + (out / "catalog.ttl").stat().st_size) / 1e6
                 )
             }
 
-        return turtle, len(entities)
+        return write_both, len(entities)
     if name == "jsonld":
         view = get("view")
 
@@ -321,7 +321,7 @@ def _naive(entities: list[dict[str, Any]], sample: int) -> dict[str, Any]:
 
 def _build(inputs: _Inputs) -> dict[str, Any]:
     """import -> entities.jsonld + entities.ttl, validation excluded, each step timed."""
-    from ldt_catalog import pipeline, rdf
+    from ldt_catalog import pipeline, rdf, turtle
     from ldt_catalog.entities import catalog_entities
     from ldt_catalog.model import build_catalog
 
@@ -342,7 +342,7 @@ def _build(inputs: _Inputs) -> dict[str, Any]:
         lap("entities")
         _write(inputs.out / "entities.jsonld", lambda h: pipeline.write_entities_jsonld(entities, h))
         lap("jsonld")
-        _write(inputs.out / "entities.ttl", lambda h: rdf.write_turtle(rdf.entity_subjects(entities), h))
+        _write(inputs.out / "entities.ttl", lambda h: turtle.write_turtle(rdf.entity_subjects(entities), h))
         lap("ttl")
     return {"steps": steps}
 

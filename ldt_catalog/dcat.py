@@ -35,7 +35,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ldt_catalog import rdf
+from ldt_catalog import rdf, turtle
 from ldt_catalog.federation_config import DATA_THEME, DATA_THEMES, PUBLISHER_TYPES, FederationSettings
 from ldt_catalog.model import Catalog, Contact, Initiative
 from ldt_catalog.shacl import ShaclReport, load_rdf_files, run_shacl
@@ -430,7 +430,7 @@ def dcat_turtle(graph: Graph, out: IO[str]) -> None:
     rdflib's own Turtle serializer grows faster than linearly past some ten thousand initiatives;
     this is one pass over the subjects.  Exactness is tested like every other ``.ttl``.
     """
-    writer = rdf.TurtleWriter(out, dict(JSONLD_CONTEXT))
+    writer = turtle.TurtleWriter(out, dict(JSONLD_CONTEXT))
     labels: dict[BNode, str] = {}
 
     def term(node: Node) -> rdf.Term:

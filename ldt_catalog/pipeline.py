@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ldt_catalog import hub, rdf
+from ldt_catalog import hub, rdf, turtle
 from ldt_catalog.dcat import dcat_graph, dcat_jsonld, dcat_turtle
 from ldt_catalog.entities import Entity, catalog_entities, catalog_view, cluster_id, initiative_id
 from ldt_catalog.errors import Diagnostic, Severity, SourceRef, ValidationFailed
@@ -174,9 +174,9 @@ def output_writers(checked: Checked, extra: Mapping[str, Writer] | None = None) 
     entities, view = checked.entities, checked.view
     writers: dict[str, Writer] = {
         ENTITIES_JSONLD: lambda out: write_entities_jsonld(entities, out),
-        ENTITIES_TTL: lambda out: rdf.write_turtle(rdf.entity_subjects(entities), out),
+        ENTITIES_TTL: lambda out: turtle.write_turtle(rdf.entity_subjects(entities), out),
         CATALOG_JSONLD: lambda out: _write_json(view, out),
-        CATALOG_TTL: lambda out: rdf.write_turtle(rdf.document_subjects(view), out),
+        CATALOG_TTL: lambda out: turtle.write_turtle(rdf.document_subjects(view), out),
         REPORT_JSON: lambda out: _write_json(build_report(checked), out),
     }
     writers.update(extra or {})

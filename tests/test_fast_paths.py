@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog import hub, rdf
+from ldt_catalog import hub, rdf, turtle
 from ldt_catalog.context import entity_context
 from ldt_catalog.entities import catalog_entities
 from ldt_catalog.model import _PLAIN_RELATIVE_PATH, _url_rules
@@ -110,14 +110,14 @@ def test_quote_string_is_the_translated_text_in_quotes() -> None:
     rng = random.Random(2)
     for _ in range(20000):
         text = random_text(rng, ESCAPE_CHARS)
-        assert rdf.quote_string(text) == f'"{text.translate(rdf._STRING_ESCAPES)}"'
-    assert rdf.quote_string("\\u0041") == '"\\\\u0041"'
+        assert turtle.quote_string(text) == f'"{text.translate(turtle._STRING_ESCAPES)}"'
+    assert turtle.quote_string("\\u0041") == '"\\\\u0041"'
 
 
 def prefixed_the_plain_way(value: str, prefixes: dict[str, str]) -> str:
     """``TurtleWriter.iri`` as it was: the longest namespace by a loop, the local name by a set."""
     local_chars = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
-    text = f"<{rdf.escape_iri(value)}>"
+    text = f"<{turtle.escape_iri(value)}>"
     for name, namespace in sorted(prefixes.items(), key=lambda p: -len(p[1])):
         if value.startswith(namespace):
             local = value[len(namespace) :]
@@ -129,15 +129,19 @@ def prefixed_the_plain_way(value: str, prefixes: dict[str, str]) -> str:
 
 @pytest.mark.parametrize(
     "prefixes",
-    [rdf.PREFIXES, {"a": "https://x.eu/", "b": "https://x.eu/ns#", "c": "https://x.eu/ns#", "d": "urn:"}, {}],
+    [
+        turtle.PREFIXES,
+        {"a": "https://x.eu/", "b": "https://x.eu/ns#", "c": "https://x.eu/ns#", "d": "urn:"},
+        {},
+    ],
 )
 def test_prefixed_names_as_the_plain_loop_makes_them(prefixes: dict[str, str]) -> None:
     rng = random.Random(4)
-    starts = [*(prefixes or rdf.PREFIXES).values(), "https://x.eu", "urn:ngsi-ld:", ""]
+    starts = [*(prefixes or turtle.PREFIXES).values(), "https://x.eu", "urn:ngsi-ld:", ""]
     chars = ["a", "B", "7", "_", "-", "-", ".", "/", "#", ":", "é", " ", "<"]
     for _ in range(5000):
         value = rng.choice(starts) + random_text(rng, chars, 6)
-        writer = rdf.TurtleWriter.__new__(rdf.TurtleWriter)
+        writer = turtle.TurtleWriter.__new__(turtle.TurtleWriter)
         writer._use_prefixes(prefixes)  # none at all: as ``to_ntriples`` writes
         assert writer.iri(value) == prefixed_the_plain_way(value, prefixes), value
 
@@ -295,9 +299,9 @@ def turtle_or_error(entities: list[dict[str, Any]], direct: bool) -> tuple[str, 
     buffer = io.StringIO()
     try:
         if direct:
-            rdf.write_turtle(rdf.entity_subjects(entities), buffer)
+            turtle.write_turtle(rdf.entity_subjects(entities), buffer)
         else:  # the subject trees, read one by one, each written
-            writer = rdf.TurtleWriter(buffer)
+            writer = turtle.TurtleWriter(buffer)
             for subject in rdf.entity_subjects(entities):
                 writer.write(subject)
     except Exception as error:
@@ -323,9 +327,9 @@ def test_entities_written_directly_as_their_trees_are(seed: int) -> None:
         expected = turtle_or_error(entities, direct=False)
         assert turtle_or_error(entities, direct=True) == expected, entities
         if not expected[1]:  # count the entities each way takes
-            writer = rdf.TurtleWriter(io.StringIO())
+            writer = turtle.TurtleWriter(io.StringIO())
             for converter, entity in rdf.entity_subjects(entities).take_entities() or []:
-                written = rdf._EntityTurtle(converter, writer).block(entity) is not None
+                written = turtle._EntityTurtle(converter, writer).block(entity) is not None
                 direct, trees = direct + written, trees + (not written)
     assert direct > 500 and trees > 500, (direct, trees)  # both ways taken, often
 
@@ -335,9 +339,9 @@ def test_subjects_partly_read_are_written_as_trees() -> None:
     subjects = rdf.entity_subjects(entities)
     next(subjects)
     rest = io.StringIO()
-    rdf.write_turtle(subjects, rest)
+    turtle.write_turtle(subjects, rest)
     expected = io.StringIO()
-    writer = rdf.TurtleWriter(expected)
+    writer = turtle.TurtleWriter(expected)
     subjects = rdf.entity_subjects(entities)
     next(subjects)
     for subject in subjects:

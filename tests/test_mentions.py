@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ldt_catalog import rdf
+from ldt_catalog import turtle
 from ldt_catalog.index_store import IndexStore
 from ldt_catalog.mentions import MentionIndex, Names, contains, find_mentions, mention_pattern, word_counts
 from ldt_catalog.model import _PLAIN_WEB_URL, _url_rules
@@ -87,5 +87,5 @@ def test_turtle_escapes_equal_translate() -> None:
     chars = ["a", "\\", '"', "\n", "\r", "\t", "\b", "\f", "\x00", "\x7f", "\x1f", "é", "\u2028", "<", " "]
     for _ in range(5000):
         text = "".join(rng.choice(chars) for _ in range(rng.randint(0, 8)))
-        assert rdf.escape_string(text) == text.translate(rdf._STRING_ESCAPES)
-        assert rdf.escape_iri(text) == text.translate(rdf._IRI_ESCAPES)
+        assert turtle.escape_string(text) == text.translate(turtle._STRING_ESCAPES)
+        assert turtle.escape_iri(text) == text.translate(turtle._IRI_ESCAPES)

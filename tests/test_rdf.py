@@ -10,7 +10,7 @@ import pyoxigraph
 import pytest
 from pyld import jsonld
 
-from ldt_catalog import rdf
+from ldt_catalog import rdf, turtle
 from ldt_catalog.context import entity_context, jsonld_options
 from ldt_catalog.entities import catalog_entities, catalog_view
 from tests.factories import make_catalog
@@ -45,7 +45,7 @@ def assert_same_terms(expected: str, actual: str) -> None:
 
 def write(subjects: Any) -> str:
     buffer = io.StringIO()
-    rdf.write_turtle(subjects, buffer)
+    turtle.write_turtle(subjects, buffer)
     return buffer.getvalue()
 
 
@@ -83,7 +83,7 @@ def test_values_survive_exactly(value: Any) -> None:
     }
     expected = pyld_nquads([entity])
     assert_same_terms(expected, turtle_as_ntriples(write(rdf.entity_subjects([entity]))))
-    assert_same_terms(expected, "".join(rdf.to_ntriples(rdf.entity_subjects([entity]))))
+    assert_same_terms(expected, "".join(turtle.to_ntriples(rdf.entity_subjects([entity]))))
 
 
 def test_geojson_coordinates_are_refused_not_mangled() -> None:
