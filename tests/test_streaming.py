@@ -14,6 +14,7 @@ import rdflib
 from bench.generate import write_pages
 from ldt_catalog import pipeline, streaming
 from ldt_catalog.errors import CatalogError, ValidationFailed
+from ldt_catalog.index_store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
@@ -151,7 +152,7 @@ def test_a_failing_spool_database_is_reported_as_a_disk_problem(monkeypatch: pyt
     def full(*_: Any) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
-    monkeypatch.setattr(streaming.IndexStore, "add_names", full)
+    monkeypatch.setattr(IndexStore, "add_names", full)
     failed = pytest.raises(OSError, match=r"publish spool .* failed: database or disk is full")
     with failed, streaming.spooled_catalog([SEED]):
         pytest.fail("nothing may be handed out")
