@@ -109,9 +109,6 @@ class Survey:
         """The IRIs a ``sh:targetObjectsOf`` predicate points at that root no tree."""
         raise NotImplementedError
 
-    def close(self) -> None:
-        """Let go of what the survey holds outside the process's memory, if anything."""
-
 
 class MemorySurvey(Survey):
     """The survey in dictionaries."""
