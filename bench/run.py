@@ -19,7 +19,7 @@ How it measures (see bench/README.md):
   and a jsonschema validator built per entity) is timed on a sample of entities spread over the
   catalogue and extrapolated to N (said so in the output);
 * ``publish`` is ``ldt-catalog publish`` from the pages: every check (streamed, see
-  ``ldt_catalog.streaming``), then every entity sent to the loopback test broker
+  ``ldt_catalog.pipeline.spool``), then every entity sent to the loopback test broker
   (``tests/ngsild_broker``), started in its own process so the client's CPU time is its own; the
   CPU share is that of the sending.
 """
@@ -137,26 +137,26 @@ class _Inputs:
         return self._cache[name]
 
     def _pages(self) -> Any:
-        from ldt_catalog import pipeline
+        from ldt_catalog.pipeline import build as pipeline
 
         return pipeline.read_pages([self.pages_dir])
 
     def _catalog(self) -> Any:
-        from ldt_catalog import pipeline
-        from ldt_catalog.model import build_catalog
+        from ldt_catalog.model.catalog import build_catalog
+        from ldt_catalog.pipeline import build as pipeline
 
         with pipeline.paused_gc():
             return build_catalog(self.get("pages"))
 
     def _entities(self) -> Any:
-        from ldt_catalog import pipeline
-        from ldt_catalog.entities import catalog_entities
+        from ldt_catalog.ngsild.entities import catalog_entities
+        from ldt_catalog.pipeline import build as pipeline
 
         with pipeline.paused_gc():
             return list(catalog_entities(self.get("catalog")))
 
     def _view(self) -> Any:
-        from ldt_catalog.entities import catalog_view
+        from ldt_catalog.ngsild.entities import catalog_view
 
         return catalog_view(self.get("catalog"))
 
@@ -168,7 +168,9 @@ def _write(path: Path, writer: Callable[[Any], None]) -> None:
 
 def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callable[[], dict[str, Any]], int]:
     """The stage to time (returning extra figures) and how many entities it handles."""
-    from ldt_catalog import pipeline, rdf, turtle
+    from ldt_catalog.pipeline import build as pipeline
+    from ldt_catalog.rdf import convert as rdf
+    from ldt_catalog.rdf import turtle
 
     get, out = inputs.get, inputs.out
     if name == "import":
@@ -177,7 +179,7 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
         pages = get("pages")
 
         def model() -> dict[str, Any]:
-            from ldt_catalog.model import build_catalog
+            from ldt_catalog.model.catalog import build_catalog
 
             with pipeline.paused_gc():
                 catalog = build_catalog(pages)
@@ -188,7 +190,7 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
         catalog = get("catalog")
 
         def make_entities() -> dict[str, Any]:
-            from ldt_catalog.entities import catalog_entities, catalog_view
+            from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
 
             with pipeline.paused_gc():
                 made = list(catalog_entities(catalog))
@@ -202,7 +204,7 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
     if name == "json-schema":
 
         def schema() -> dict[str, Any]:
-            from ldt_catalog.validate import validate_entities
+            from ldt_catalog.validation.checks import validate_entities
 
             with pipeline.paused_gc():
                 return {"problems": len(validate_entities(entities))}
@@ -243,7 +245,7 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
 
         return jsonld, len(entities)
     if name == "dcat":
-        from ldt_catalog.federation_config import load_federation_settings
+        from ldt_catalog.federation.config import load_federation_settings
 
         catalog = get("catalog")
         settings = load_federation_settings(ROOT / "federation.example.toml", build_date=date(2026, 1, 1))
@@ -274,8 +276,9 @@ def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callabl
 
 def _publish(pages_dir: Path, broker_url: str) -> dict[str, Any]:
     """``ldt-catalog publish`` without the printing: every check on the pages, then the sync."""
-    from ldt_catalog import streaming, sync
-    from ldt_catalog.broker import BrokerClient
+    from ldt_catalog.broker import sync
+    from ldt_catalog.broker.client import BrokerClient
+    from ldt_catalog.pipeline import spool as streaming
 
     client = BrokerClient(broker_url)
     wall, cpu = time.perf_counter(), time.process_time()
@@ -301,8 +304,8 @@ def _naive(entities: list[dict[str, Any]], sample: int) -> dict[str, Any]:
     from jsonschema import Draft202012Validator
     from pyld import jsonld
 
-    from ldt_catalog.context import jsonld_options
-    from ldt_catalog.validate import SCHEMA_FILES, _load_json, schema_registry
+    from ldt_catalog.ngsild.context import jsonld_options
+    from ldt_catalog.validation.checks import SCHEMA_FILES, _load_json, schema_registry
 
     step = max(1, len(entities) // sample)
     chosen = entities[::step][:sample]
@@ -321,9 +324,11 @@ def _naive(entities: list[dict[str, Any]], sample: int) -> dict[str, Any]:
 
 def _build(inputs: _Inputs) -> dict[str, Any]:
     """import -> entities.jsonld + entities.ttl, validation excluded, each step timed."""
-    from ldt_catalog import pipeline, rdf, turtle
-    from ldt_catalog.entities import catalog_entities
-    from ldt_catalog.model import build_catalog
+    from ldt_catalog.model.catalog import build_catalog
+    from ldt_catalog.ngsild.entities import catalog_entities
+    from ldt_catalog.pipeline import build as pipeline
+    from ldt_catalog.rdf import convert as rdf
+    from ldt_catalog.rdf import turtle
 
     steps: dict[str, float] = {}
     clock = time.perf_counter()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from ldt_catalog.errors import SourceRef
-from ldt_catalog.model import Block, Catalog, Cluster, Contact, Image, Initiative, Link, Page, Section
+from ldt_catalog.model.catalog import Block, Catalog, Cluster, Contact, Image, Initiative, Link, Page, Section
 
 PAGE = Page(name="Crafted_Page.md", path="tests/pages/Crafted_Page.md", sha256="0" * 64)
 

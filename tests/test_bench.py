@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.generate import pages, write_pages
-from ldt_catalog import pipeline
+from ldt_catalog.pipeline import build as pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""Unit tests of ``ldt_catalog.broker`` and ``ldt_catalog.auth`` with a scripted session: no sockets,
+"""Unit tests of ``ldt_catalog.broker.client`` and ``ldt_catalog.broker.auth`` with a scripted session: no sockets,
 no real sleeping (the clock, sleep and random source are injected)."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import requests
 
-from ldt_catalog import broker as b
-from ldt_catalog.auth import AuthenticationFailed, BearerToken, OAuth2ClientCredentials, Secret
-from ldt_catalog.context import entity_context
+from ldt_catalog.broker import client as b
+from ldt_catalog.broker.auth import AuthenticationFailed, BearerToken, OAuth2ClientCredentials, Secret
+from ldt_catalog.ngsild.context import entity_context
 
 TOKEN = "tok-3f9a1c-SECRET-never-print"
 

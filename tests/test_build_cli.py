@@ -14,7 +14,7 @@ import pytest
 from pyld import jsonld
 
 from ldt_catalog.cli import main
-from ldt_catalog.context import jsonld_options
+from ldt_catalog.ngsild.context import jsonld_options
 from tests.test_rdf import assert_same_terms, turtle_as_ntriples
 
 SEED_PAGE = "Local_Digital_Twins_Related_Initiatives.md"
@@ -212,10 +212,6 @@ def test_help_documents_exit_codes() -> None:
         assert code in result.stdout
 
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "reference"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason="../shared/reference (official shapes) not present"
-)
 EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "federation.example.toml"
 
 
@@ -248,7 +244,6 @@ def test_without_a_config_federation_outputs_are_skipped_with_a_note(
     assert not (tmp_path / "dist" / "dcat.ttl").exists()
 
 
-@needs_shared
 def test_validate_dcat_and_gaiax_on_the_seed_report_zero_violations(
     seed_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,15 +7,15 @@ from typing import Any
 import pytest
 from pyld import jsonld
 
-from ldt_catalog.context import (
+from ldt_catalog.errors import ContextError
+from ldt_catalog.ngsild.context import (
     CORE_CONTEXT_URL,
     entity_context,
     jsonld_options,
     ldt_term_definitions,
     local_document_loader,
 )
-from ldt_catalog.entities import catalog_entities, catalog_view
-from ldt_catalog.errors import ContextError
+from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
 from tests.factories import make_catalog
 
 SCHEMA = "https://schema.org/"
@@ -137,7 +137,12 @@ def test_the_loader_refuses_the_network() -> None:
 def test_every_term_of_our_namespace_is_described_in_the_vocabulary() -> None:
     import rdflib
 
-    from ldt_catalog.context import CATALOG_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, load_context_document
+    from ldt_catalog.ngsild.context import (
+        CATALOG_CONTEXT_URL,
+        LDT_NAMESPACE,
+        contexts_dir,
+        load_context_document,
+    )
 
     vocabulary = rdflib.Graph().parse(contexts_dir() / "ldt-vocab.ttl")
     used = set()

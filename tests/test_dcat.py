@@ -1,14 +1,12 @@
 """The DCAT-AP 3 export: its layout, and its conformance to the official SEMIC DCAT-AP 3.0.1 shapes.
 
-The shapes are read from ``../shared/reference/dcat-ap-3.0.1`` (or ``$LDT_SHARED_DIR/reference/...``);
-the tests that need them skip when that directory is missing.  The catalogue is built by hand here,
+The shapes are the copies shipped with the tool (``shapes/dcat-ap-3.0.1``), so no test here skips.  The catalogue is built by hand here,
 mirroring ``seed/Local_Digital_Twins_Related_Initiatives.md`` (the importer is tested elsewhere).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,18 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from ldt_catalog.dcat import (
+from ldt_catalog.errors import SourceRef
+from ldt_catalog.federation.config import (
+    DATA_THEME,
+    FederationConfigError,
+    FederationSettings,
+    federation_settings_from_mapping,
+    load_federation_settings,
+)
+from ldt_catalog.federation.dcat import (
     DCAT,
     DCTERMS,
+    DEFAULT_SHAPES_DIR,
     DISTRIBUTIONS,
     EU_AUTHORITY,
     IANA_MEDIA_TYPES,
@@ -34,30 +41,16 @@ from ldt_catalog.dcat import (
     run_shacl,
     validate_dcat,
 )
-from ldt_catalog.errors import SourceRef
-from ldt_catalog.federation_config import (
-    DATA_THEME,
-    FederationConfigError,
-    FederationSettings,
-    federation_settings_from_mapping,
-    load_federation_settings,
-)
-from ldt_catalog.model import Block, Catalog, Cluster, Contact, Initiative, Link, Page, Section
-from ldt_catalog.shacl import ShapesNotFound, load_rdf_files
+from ldt_catalog.model.catalog import Block, Catalog, Cluster, Contact, Initiative, Link, Page, Section
+from ldt_catalog.validation.shacl import ShapesNotFound, load_rdf_files
 from tests.factories import make_catalog
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("LDT_SHARED_DIR") or REPO.parent / "shared")
-DCAT_SHAPES = SHARED / "reference" / "dcat-ap-3.0.1"
+DCAT_SHAPES = DEFAULT_SHAPES_DIR
 EXAMPLE_CONFIG = REPO / "federation.example.toml"
 BASE = "https://ldt.example.org/catalog/"
 BROKER = "https://broker.example.org/"
 SEED = "seed/Local_Digital_Twins_Related_Initiatives.md"
-
-needs_shapes = pytest.mark.skipif(
-    not (DCAT_SHAPES / "shapes.ttl").is_file(),
-    reason=f"SEMIC DCAT-AP 3.0.1 shapes not found in {DCAT_SHAPES} (set LDT_SHARED_DIR to the shared/ directory)",
-)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,7 +195,6 @@ def only(graph: Graph, subject: Node, predicate: URIRef) -> Any:
 # Conformance to the official shapes
 
 
-@needs_shapes
 @pytest.mark.parametrize("broker", [False, True], ids=["without-broker", "with-broker"])
 def test_conforms_to_semic_dcat_ap_shapes(catalog: Catalog, broker: bool) -> None:
     graph = dcat_graph(catalog, settings(broker_url=BROKER) if broker else settings())
@@ -211,7 +203,6 @@ def test_conforms_to_semic_dcat_ap_shapes(catalog: Catalog, broker: bool) -> Non
     assert report.violations == ()
 
 
-@needs_shapes
 def test_crafted_catalogue_with_people_and_shared_assets_conforms() -> None:
     graph = dcat_graph(make_catalog(), settings(broker_url=BROKER))
     report = validate_dcat(graph, DCAT_SHAPES)
@@ -222,7 +213,6 @@ def test_crafted_catalogue_with_people_and_shared_assets_conforms() -> None:
     assert str(only(graph, person, VCARD.role)) == "Coordinator"
 
 
-@needs_shapes
 def test_recommended_shapes_only_warn(graph: Graph) -> None:
     recommended = run_shacl(graph, load_rdf_files(DCAT_SHAPES, RECOMMENDED_SHAPES))
     assert recommended.violations == (), recommended.text
@@ -234,7 +224,6 @@ def test_recommended_shapes_only_warn(graph: Graph) -> None:
     assert len(mandatory_only.warnings) < len(full.warnings)
 
 
-@needs_shapes
 def test_distribution_without_access_url_is_a_violation(graph: Graph) -> None:
     bad = Graph() + graph
     distribution = URIRef(BASE + "#distribution-entities-jsonld")
@@ -247,7 +236,6 @@ def test_distribution_without_access_url_is_a_violation(graph: Graph) -> None:
     ), report.text
 
 
-@needs_shapes
 def test_catalog_without_title_or_publisher_is_a_violation(graph: Graph) -> None:
     bad = Graph() + graph
     catalog_iri = URIRef(BASE + "#catalog")
@@ -258,7 +246,6 @@ def test_catalog_without_title_or_publisher_is_a_violation(graph: Graph) -> None
     assert {"dct:title", "dct:publisher"} <= paths, report.text
 
 
-@needs_shapes
 def test_non_iana_media_type_and_untyped_date_are_violations(graph: Graph) -> None:
     bad = Graph() + graph
     distribution = URIRef(BASE + "#distribution-catalog-ttl")

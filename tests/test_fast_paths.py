@@ -14,10 +14,12 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog import hub, rdf, turtle
-from ldt_catalog.context import entity_context
-from ldt_catalog.entities import catalog_entities
-from ldt_catalog.model import _PLAIN_RELATIVE_PATH, _url_rules
+from ldt_catalog.model.catalog import _PLAIN_RELATIVE_PATH, _url_rules
+from ldt_catalog.ngsild.context import entity_context
+from ldt_catalog.ngsild.entities import catalog_entities
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.rdf import turtle
+from ldt_catalog.sources import hub
 from tests.factories import make_catalog
 
 

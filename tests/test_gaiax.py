@@ -1,7 +1,6 @@
 """The Gaia-X 25.11 description: conformance to the official shapes, and the config it needs.
 
-Shapes, ontology and context are read from ``../shared/reference/gaia-x-25.11`` (or
-``$LDT_SHARED_DIR/reference/...``); those tests skip when it is missing.  The first validation
+Shapes, ontology and context are the copies shipped with the tool (``shapes/gaia-x-25.11``).  The first validation
 parses the 2 MB shapes file (a few seconds); the library caches it for the rest of the session.
 """
 
@@ -15,30 +14,28 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog.context import local_document_loader
 from ldt_catalog.errors import ContextError
-from ldt_catalog.federation_config import (
+from ldt_catalog.federation.config import (
     FederationConfigError,
     FederationSettings,
     federation_settings_from_mapping,
     load_federation_settings,
 )
-from ldt_catalog.gaiax import (
+from ldt_catalog.federation.gaiax import (
+    DEFAULT_SHAPES_DIR as GX_DEFAULT_SHAPES_DIR,
+)
+from ldt_catalog.federation.gaiax import (
     GX_CONTEXT_URL,
     gaiax_document,
     gaiax_document_loader,
     gaiax_graph,
     validate_gaiax,
 )
+from ldt_catalog.ngsild.context import local_document_loader
 from tests.factories import make_catalog
-from tests.test_dcat import BASE, EXAMPLE_CONFIG, SHARED, build_catalog, config
+from tests.test_dcat import BASE, EXAMPLE_CONFIG, build_catalog, config
 
-GX_DIR = SHARED / "reference" / "gaia-x-25.11"
-
-needs_shapes = pytest.mark.skipif(
-    not (GX_DIR / "gx.shacl.ttl").is_file(),
-    reason=f"Gaia-X 25.11 shapes not found in {GX_DIR} (set LDT_SHARED_DIR to the shared/ directory)",
-)
+GX_DIR = GX_DEFAULT_SHAPES_DIR
 
 GAIAX: dict[str, Any] = {
     "keywords": ["Local Digital Twin"],
@@ -87,27 +84,23 @@ def without(document: dict[str, Any], gx_type: str, key: str) -> dict[str, Any]:
 # Conformance
 
 
-@needs_shapes
 def test_conforms_to_gaiax_shapes(document: dict[str, Any]) -> None:
     report = validate_gaiax(document, GX_DIR)
     assert report.conforms, report.text
     assert report.violations == ()
 
 
-@needs_shapes
 def test_example_config_conforms() -> None:
     settings = load_federation_settings(EXAMPLE_CONFIG, build_date=date(2025, 6, 30))
     report = validate_gaiax(gaiax_document(build_catalog(), settings), GX_DIR)
     assert report.conforms, report.text
 
 
-@needs_shapes
 def test_crafted_catalogue_conforms() -> None:
     report = validate_gaiax(gaiax_document(make_catalog(), gaiax_settings()), GX_DIR)
     assert report.conforms, report.text
 
 
-@needs_shapes
 def test_legal_person_without_registration_number_is_rejected(document: dict[str, Any]) -> None:
     report = validate_gaiax(without(document, "LegalPerson", "registrationNumber"), GX_DIR)
     assert not report.conforms
@@ -116,7 +109,6 @@ def test_legal_person_without_registration_number_is_rejected(document: dict[str
     ), report.text
 
 
-@needs_shapes
 def test_catalogue_without_terms_or_provider_is_rejected(document: dict[str, Any]) -> None:
     bad = without(
         without(document, "DataProductCatalogue", "serviceOfferingTermsAndConditions"),
@@ -128,7 +120,6 @@ def test_catalogue_without_terms_or_provider_is_rejected(document: dict[str, Any
     assert {"gx:serviceOfferingTermsAndConditions", "gx:providedBy"} <= paths, report.text
 
 
-@needs_shapes
 def test_unknown_country_code_is_rejected() -> None:
     gaiax = copy.deepcopy(GAIAX)
     gaiax["provider"]["legal_address"]["country_code"] = "Belgium"

@@ -12,10 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from ldt_catalog import turtle
-from ldt_catalog.index_store import IndexStore
-from ldt_catalog.mentions import MentionIndex, Names, contains, find_mentions, mention_pattern, word_counts
-from ldt_catalog.model import _PLAIN_WEB_URL, _url_rules
+from ldt_catalog.model.catalog import _PLAIN_WEB_URL, _url_rules
+from ldt_catalog.model.mentions import (
+    MentionIndex,
+    Names,
+    contains,
+    find_mentions,
+    mention_pattern,
+    word_counts,
+)
+from ldt_catalog.pipeline.index_store import IndexStore
+from ldt_catalog.rdf import turtle
 
 WORDS = ["Gaia", "Gaia-X", "gaia-x", "GAIA-X", "DUET", "duet", "Digital Twin", "digital twin", "Twin",
          "FIWARE", "Smart Cities", "ſmart cities", "SMART CİTİES", "ıot hub", "IoT Hub", "Kelvin",

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from ldt_catalog.errors import CatalogError, SourceRef
-from ldt_catalog.hub import parse_page, read_page
-from ldt_catalog.model import (
+from ldt_catalog.model.catalog import (
     Block,
     Catalog,
     Contact,
@@ -23,6 +22,7 @@ from ldt_catalog.model import (
     slugify,
     title_from_file_name,
 )
+from ldt_catalog.sources.hub import parse_page, read_page
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed" / "Local_Digital_Twins_Related_Initiatives.md"

@@ -17,7 +17,7 @@ import pytest
 import requests
 from pyld import jsonld
 
-from ldt_catalog.context import CORE_CONTEXT_URL, LDT_CONTEXT_URL, entity_context, jsonld_options
+from ldt_catalog.ngsild.context import CORE_CONTEXT_URL, LDT_CONTEXT_URL, entity_context, jsonld_options
 from tests.ngsild_broker import NotificationReceiver, TestBroker
 from tests.ngsild_broker.entities import compact_entity, expand_entity
 from tests.ngsild_broker.fixtures import broker, broker_factory, notification_receiver  # noqa: F401

@@ -29,7 +29,7 @@ import requests
 from bench.generate import write_pages
 from ldt_catalog.cli import main
 from ldt_catalog.cli.publish import ContextServer
-from ldt_catalog.context import LDT_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, entity_context
+from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, entity_context
 from tests.ngsild_broker import TestBroker
 
 SEED_PAGE = Path(__file__).resolve().parent.parent / "seed" / "Local_Digital_Twins_Related_Initiatives.md"

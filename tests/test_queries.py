@@ -12,8 +12,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from ldt_catalog import sparql
 from ldt_catalog.cli import main
+from ldt_catalog.consume import sparql
 from tests.conftest import ROOT, SEED_DIR
 
 QUERIES = ROOT / "queries"

@@ -10,9 +10,10 @@ import pyoxigraph
 import pytest
 from pyld import jsonld
 
-from ldt_catalog import rdf, turtle
-from ldt_catalog.context import entity_context, jsonld_options
-from ldt_catalog.entities import catalog_entities, catalog_view
+from ldt_catalog.ngsild.context import entity_context, jsonld_options
+from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.rdf import turtle
 from tests.factories import make_catalog
 
 

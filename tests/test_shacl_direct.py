@@ -21,11 +21,12 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from ldt_catalog import pipeline, rdf
 from ldt_catalog.errors import Diagnostic, Severity
-from ldt_catalog.shacl_chunks import chunkable, survey
-from ldt_catalog.shacl_direct import check_part, compile_shapes, exact_for
-from ldt_catalog.validate import _indexed_trees, shacl_problems, shacl_problems_chunked, shapes_graph
+from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.validation.checks import _indexed_trees, shacl_problems, shacl_problems_chunked, shapes_graph
+from ldt_catalog.validation.chunks import chunkable, survey
+from ldt_catalog.validation.fast_shacl.checker import check_part, compile_shapes, exact_for
 from tests.conftest import ROOT, SEED_DIR
 from tests.test_validate_chunks import catalog_of_five, entity, node
 

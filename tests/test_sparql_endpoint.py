@@ -11,8 +11,8 @@ import pytest
 import rdflib
 import requests
 
-from ldt_catalog import sparql
 from ldt_catalog.cli import main
+from ldt_catalog.consume import sparql
 from tests.conftest import SEED_DIR
 
 NAMES = "SELECT ?name WHERE { ?i a schema:Project ; schema:name ?name } ORDER BY ?name"

@@ -12,9 +12,10 @@ import pytest
 import rdflib
 
 from bench.generate import write_pages
-from ldt_catalog import pipeline, streaming
 from ldt_catalog.errors import CatalogError, ValidationFailed
-from ldt_catalog.index_store import IndexStore
+from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.pipeline import spool as streaming
+from ldt_catalog.pipeline.index_store import IndexStore
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 import requests
 
-from ldt_catalog import notifications, subscriptions
+from ldt_catalog.broker import subscriptions
 from ldt_catalog.cli import main
-from ldt_catalog.notifications import NotificationReceiver, parse_time
+from ldt_catalog.consume import notifications
+from ldt_catalog.consume.notifications import NotificationReceiver, parse_time
 from tests.conftest import ROOT, SEED_DIR
 from tests.ngsild_broker import TestBroker
 

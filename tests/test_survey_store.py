@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog import rdf, survey_store
-from ldt_catalog.shacl_chunks import MemorySurvey, Survey
-from ldt_catalog.survey_store import StoredSurvey
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.validation import survey_store
+from ldt_catalog.validation.chunks import MemorySurvey, Survey
+from ldt_catalog.validation.survey_store import StoredSurvey
 
 IRIS = [f"urn:x:{i}" for i in range(7)]
 

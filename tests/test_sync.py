@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog import sync
-from ldt_catalog.context import CORE_CONTEXT_URL, entity_context
-from ldt_catalog.entities import catalog_entities
+from ldt_catalog.broker import sync
+from ldt_catalog.ngsild.context import CORE_CONTEXT_URL, entity_context
+from ldt_catalog.ngsild.entities import catalog_entities
 from tests.factories import make_catalog
 from tests.ngsild_broker.entities import compact_entity, expand_entity
 from tests.ngsild_broker.jsonld import ContextRegistry
@@ -111,7 +111,7 @@ def test_plan_keeps_foreign_entities_and_prunes_only_ours() -> None:
 
 
 def test_synchronise_in_chunks_of_one_reads_by_id_and_converges() -> None:
-    from ldt_catalog.broker import BrokerClient
+    from ldt_catalog.broker.client import BrokerClient
     from tests.ngsild_broker import TestBroker
 
     desired = entities()

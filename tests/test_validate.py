@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import rdflib
 
-from ldt_catalog import rdf
-from ldt_catalog.entities import catalog_entities, catalog_view
 from ldt_catalog.errors import Severity
-from ldt_catalog.validate import shacl_problems, shapes_graph, validate_entity
+from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.validation.checks import shacl_problems, shapes_graph, validate_entity
 from tests.factories import make_catalog
 
 

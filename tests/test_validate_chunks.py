@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog import rdf
-from ldt_catalog.entities import catalog_entities, catalog_view
-from ldt_catalog.shacl_chunks import chunkable
-from ldt_catalog.validate import shacl_problems, shacl_problems_chunked, shapes_graph
+from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
+from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.validation.checks import shacl_problems, shacl_problems_chunked, shapes_graph
+from ldt_catalog.validation.chunks import chunkable
 from tests.factories import make_catalog, make_cluster, make_initiative
 
 View = dict[str, Any]

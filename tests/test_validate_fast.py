@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from bench.generate import write_pages
-from ldt_catalog import pipeline
-from ldt_catalog.entities import catalog_entities
-from ldt_catalog.validate import entity_validator, fast_schema, is_valid_fast, validate_entity
+from ldt_catalog.ngsild.entities import catalog_entities
+from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.validation.checks import entity_validator, fast_schema, is_valid_fast, validate_entity
 from tests.factories import make_catalog
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,14 +9,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from ldt_catalog import pipeline
-from ldt_catalog.dcat import DEFAULT_SHAPES_DIR as DCAT_SHAPES_DIR
-from ldt_catalog.dcat import dcat_graph, validate_dcat
 from ldt_catalog.errors import Diagnostic, ValidationFailed
-from ldt_catalog.federation_config import DEFAULT_CONFIG_NAME, FederationSettings, load_federation_settings
-from ldt_catalog.gaiax import DEFAULT_SHAPES_DIR as GAIAX_SHAPES_DIR
-from ldt_catalog.gaiax import gaiax_document, validate_gaiax
-from ldt_catalog.shacl import ShaclReport
+from ldt_catalog.federation.config import DEFAULT_CONFIG_NAME, FederationSettings, load_federation_settings
+from ldt_catalog.federation.dcat import DEFAULT_SHAPES_DIR as DCAT_SHAPES_DIR
+from ldt_catalog.federation.dcat import dcat_graph, validate_dcat
+from ldt_catalog.federation.gaiax import DEFAULT_SHAPES_DIR as GAIAX_SHAPES_DIR
+from ldt_catalog.federation.gaiax import gaiax_document, validate_gaiax
+from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.validation.shacl import ShaclReport
 
 DEFAULT_SEED = Path("seed")
 DEFAULT_OUT = Path("dist")

@@ -10,7 +10,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ldt_catalog import notifications, sparql, subscriptions
+from ldt_catalog.broker import subscriptions
+from ldt_catalog.consume import notifications, sparql
+from ldt_catalog.package_data import data_dir
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
 BROKER_ENV = "NGSI_LD_BROKER_URL"
@@ -19,7 +21,6 @@ DEFAULT_DATA = Path("dist")
 DEFAULT_SUBSCRIPTIONS = Path("subscriptions")
 DEFAULT_LISTEN_PORT = 8080
 DEFAULT_SERVE_PORT = 8000
-SOURCE_QUERIES = Path(__file__).resolve().parent.parent.parent / "queries"
 
 FIRST_FIVE_MINUTES = f"""\
 a consumer's first five minutes:
@@ -88,11 +89,11 @@ def _add_broker_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _client(args: argparse.Namespace) -> Any:
-    from ldt_catalog.broker import BrokerClient, RetryPolicy
+    from ldt_catalog.broker.client import BrokerClient, RetryPolicy
 
     if not args.broker:
         raise _UsageError(f"no broker: give --broker URL or set {BROKER_ENV}")
-    from ldt_catalog.auth import BearerToken
+    from ldt_catalog.broker.auth import BearerToken
 
     if args.insecure and args.ca_bundle:
         raise _UsageError("--insecure and --ca-bundle contradict each other")
@@ -123,7 +124,7 @@ def _guard(handler: Any) -> Any:
     """Map usage errors and an unreachable broker to their exit codes (the rest: ``cli.main``)."""
 
     def run(args: argparse.Namespace) -> int:
-        from ldt_catalog.broker import BrokerConfigError, BrokerUnavailable
+        from ldt_catalog.broker.client import BrokerConfigError, BrokerUnavailable
 
         try:
             code: int = handler(args)
@@ -306,7 +307,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _query_dirs() -> list[Path]:
-    return [Path("queries"), Path(__file__).resolve().parent.parent / "queries", SOURCE_QUERIES]
+    return [Path("queries"), data_dir("queries")]
 
 
 def shipped_queries() -> dict[str, Path]:

@@ -17,9 +17,9 @@ from typing import Any
 
 import requests
 
-from ldt_catalog import streaming, sync
-from ldt_catalog.auth import BearerToken, OAuth2ClientCredentials
-from ldt_catalog.broker import (
+from ldt_catalog.broker import sync
+from ldt_catalog.broker.auth import BearerToken, OAuth2ClientCredentials
+from ldt_catalog.broker.client import (
     CONTEXT_MODES,
     FLAVOURS,
     HARD_MAX_BATCH,
@@ -31,8 +31,9 @@ from ldt_catalog.broker import (
     RetryPolicy,
 )
 from ldt_catalog.cli.build import DEFAULT_SEED
-from ldt_catalog.context import LDT_CONTEXT_URL, contexts_dir, entity_context, ldt_term_definitions
-from ldt_catalog.httpserver import BackgroundServer
+from ldt_catalog.consume.httpserver import BackgroundServer
+from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, contexts_dir, entity_context, ldt_term_definitions
+from ldt_catalog.pipeline import spool as streaming
 
 EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 2, 3, 4
 ENV_BROKER = "NGSI_LD_BROKER_URL"

@@ -9,7 +9,7 @@ then expands or compacts single terms with pyld's own IRI routines (``_expand_ir
 ``@type`` values), memoised per context.  ``tests/test_ngsild_broker.py`` checks that the names
 come out exactly as ``jsonld.expand`` / ``jsonld.compact`` produce them.
 
-Contexts are resolved only from the vendored files (``ldt_catalog.context.local_document_loader``)
+Contexts are resolved only from the vendored files (``ldt_catalog.ngsild.context.local_document_loader``)
 and from the broker's own ``/jsonldContexts`` store; any other URL is a context the broker cannot
 fetch: 503 LdContextNotAvailable, as a real broker without network access would answer.
 """
@@ -27,8 +27,8 @@ from typing import Any
 
 from pyld import jsonld
 
-from ldt_catalog.context import CORE_CONTEXT_URL, local_document_loader
 from ldt_catalog.errors import ContextError
+from ldt_catalog.ngsild.context import CORE_CONTEXT_URL, local_document_loader
 from tests.ngsild_broker.errors import NgsiError, bad_data
 
 JSONLD_CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from ldt_catalog.context import CORE_CONTEXT_URL
+from ldt_catalog.ngsild.context import CORE_CONTEXT_URL
 from tests.ngsild_broker.api import Api, too_large
 from tests.ngsild_broker.entities import compact_entity
 from tests.ngsild_broker.errors import NgsiError
