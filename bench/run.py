@@ -19,7 +19,7 @@ How it measures (see bench/README.md):
   and a jsonschema validator built per entity) is timed on a sample of entities spread over the
   catalogue and extrapolated to N (said so in the output);
 * ``publish`` is ``ldt-catalog publish`` from the pages: every check (streamed, see
-  ``ldt_catalog.pipeline.spool``), then every entity sent to the loopback test broker
+  ``ldt_catalog.pipeline.stages``, spooled), then every entity sent to the loopback test broker
   (``tests/ngsild_broker``), started in its own process so the client's CPU time is its own; the
   CPU share is that of the sending.
 """
@@ -137,20 +137,20 @@ class _Inputs:
         return self._cache[name]
 
     def _pages(self) -> Any:
-        from ldt_catalog.pipeline import build as pipeline
+        from bench import pipeline_parts as pipeline
 
         return pipeline.read_pages([self.pages_dir])
 
     def _catalog(self) -> Any:
+        from bench import pipeline_parts as pipeline
         from ldt_catalog.model.catalog import build_catalog
-        from ldt_catalog.pipeline import build as pipeline
 
         with pipeline.paused_gc():
             return build_catalog(self.get("pages"))
 
     def _entities(self) -> Any:
+        from bench import pipeline_parts as pipeline
         from ldt_catalog.ngsild.entities import catalog_entities
-        from ldt_catalog.pipeline import build as pipeline
 
         with pipeline.paused_gc():
             return list(catalog_entities(self.get("catalog")))
@@ -168,7 +168,7 @@ def _write(path: Path, writer: Callable[[Any], None]) -> None:
 
 def _stage(name: str, inputs: _Inputs, options: dict[str, Any]) -> tuple[Callable[[], dict[str, Any]], int]:
     """The stage to time (returning extra figures) and how many entities it handles."""
-    from ldt_catalog.pipeline import build as pipeline
+    from bench import pipeline_parts as pipeline
     from ldt_catalog.rdf import convert as rdf
     from ldt_catalog.rdf import turtle
 
@@ -278,11 +278,11 @@ def _publish(pages_dir: Path, broker_url: str) -> dict[str, Any]:
     """``ldt-catalog publish`` without the printing: every check on the pages, then the sync."""
     from ldt_catalog.broker import sync
     from ldt_catalog.broker.client import BrokerClient
-    from ldt_catalog.pipeline import spool as streaming
+    from ldt_catalog.pipeline import stages
 
     client = BrokerClient(broker_url)
     wall, cpu = time.perf_counter(), time.process_time()
-    with streaming.spooled_catalog([pages_dir]) as checked:
+    with stages.checked_catalog([pages_dir], spool=True) as checked:
         check_s, check_cpu_s = time.perf_counter() - wall, time.process_time() - cpu
         wall, cpu = time.perf_counter(), time.process_time()
         plan, result = sync.synchronise(client, checked.entities)
@@ -324,9 +324,9 @@ def _naive(entities: list[dict[str, Any]], sample: int) -> dict[str, Any]:
 
 def _build(inputs: _Inputs) -> dict[str, Any]:
     """import -> entities.jsonld + entities.ttl, validation excluded, each step timed."""
+    from bench import pipeline_parts as pipeline
     from ldt_catalog.model.catalog import build_catalog
     from ldt_catalog.ngsild.entities import catalog_entities
-    from ldt_catalog.pipeline import build as pipeline
     from ldt_catalog.rdf import convert as rdf
     from ldt_catalog.rdf import turtle
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from bench.generate import pages, write_pages
-from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.pipeline import stages
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -16,13 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_generated_hub_is_deterministic_valid_and_has_mentions(tmp_path: Path) -> None:
     assert list(pages(300, seed=5)) == list(pages(300, seed=5))
     write_pages(300, tmp_path, seed=5)
-    catalog = pipeline.load_catalog([tmp_path])
+    catalog = stages.load_catalog([tmp_path])
     assert len(catalog.initiatives) == 300
     assert len(catalog.clusters) >= 1
     assert sum(bool(i.mentions) for i in catalog.initiatives) > 10
     assert all(i.description and i.key_role and len(i.key_role.bullets) == 5 for i in catalog.initiatives)
-    checked = pipeline.check_catalog(catalog)
-    assert checked.errors == []
+    with stages.checked_catalog([tmp_path]) as checked:
+        assert checked.errors == []
 
 
 def test_run_prints_one_json_object_with_the_figures(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import requests
 
 from bench.generate import write_pages
 from ldt_catalog.cli import main
-from ldt_catalog.cli.publish import ContextServer
+from ldt_catalog.consume.context_server import ContextServer
 from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, LDT_NAMESPACE, contexts_dir, entity_context
 from tests.ngsild_broker import TestBroker
 
@@ -551,11 +551,16 @@ def test_link_mode_with_serve_context(
     scenario_first_publish_then_nothing(lane, run, page)
 
 
-def test_serve_context_is_read_only_and_serves_only_context_files(context_server: ContextServer) -> None:
+def test_serve_context_is_read_only_and_serves_only_contexts_and_vocabulary(
+    context_server: ContextServer,
+) -> None:
     base = context_server.url
     ok = requests.get(f"{base}/ldt-context.jsonld", timeout=5)
     assert ok.status_code == 200 and ok.headers["Content-Type"] == "application/ld+json"
     assert ok.content == (contexts_dir() / "ldt-context.jsonld").read_bytes()
+    vocabulary = requests.get(f"{base}/ldt-vocab.ttl", timeout=5)
+    assert vocabulary.status_code == 200 and vocabulary.headers["Content-Type"] == "text/turtle"
+    assert vocabulary.content == (contexts_dir() / "ldt-vocab.ttl").read_bytes()
     head = requests.head(f"{base}/ldt-context.jsonld", timeout=5)
     assert head.status_code == 200 and head.content == b""
     for path in (
@@ -563,7 +568,7 @@ def test_serve_context_is_read_only_and_serves_only_context_files(context_server
         "/contexts/",
         "/../pyproject.toml",
         "/%2e%2e/pyproject.toml",
-        "/ldt-vocab.ttl",
+        "/README.md",
         "//etc/passwd",
         "/ldt-context.jsonld/..",
         "/nope.jsonld",
@@ -610,9 +615,9 @@ def test_sigterm_during_publish_removes_the_spool_and_exits_143(tmp_path: Path) 
     ]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
-    while not list(spool_parent.glob("ldt-catalog-publish-*")) and time.monotonic() < deadline:
+    while not list(spool_parent.glob("ldt-catalog-spool-*")) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert list(spool_parent.glob("ldt-catalog-publish-*")), "the spool should have been made"
+    assert list(spool_parent.glob("ldt-catalog-spool-*")), "the spool should have been made"
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err

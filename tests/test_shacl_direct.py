@@ -22,7 +22,8 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from ldt_catalog.errors import Diagnostic, Severity
-from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.ngsild.entities import catalog_context
+from ldt_catalog.pipeline import stages
 from ldt_catalog.rdf import convert as rdf
 from ldt_catalog.validation.checks import _indexed_trees, shacl_problems, shacl_problems_chunked, shapes_graph
 from ldt_catalog.validation.chunks import chunkable, survey
@@ -341,8 +342,9 @@ def test_crafted_cases_break_every_constraint(
 
 
 def _views(paths: list[Path]) -> tuple[View, Entities]:
-    checked = pipeline.check_catalog(pipeline.load_catalog(paths), shacl=False)
-    return checked.view, [dict(e) for e in checked.entities]
+    with stages.checked_catalog(paths, shacl=False) as checked:
+        view = {"@context": catalog_context(), "@graph": list(checked.view_in_order())}
+        return view, [dict(e) for e in checked.entities_in_order()]
 
 
 def _break_some(view: View, entities: Entities) -> None:

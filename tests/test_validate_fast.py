@@ -17,7 +17,7 @@ import pytest
 
 from bench.generate import write_pages
 from ldt_catalog.ngsild.entities import catalog_entities
-from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.pipeline import stages
 from ldt_catalog.validation.checks import entity_validator, fast_schema, is_valid_fast, validate_entity
 from tests.factories import make_catalog
 
@@ -31,10 +31,10 @@ def jsonschema_valid(entity: Entity) -> bool:
 
 def produced(tmp_path: Path) -> list[Entity]:
     entities = list(catalog_entities(make_catalog()))
-    entities += catalog_entities(pipeline.load_catalog([ROOT / "seed"]))
-    entities += catalog_entities(pipeline.load_catalog([ROOT / "tests" / "pages"]))
+    entities += catalog_entities(stages.load_catalog([ROOT / "seed"]))
+    entities += catalog_entities(stages.load_catalog([ROOT / "tests" / "pages"]))
     write_pages(150, tmp_path / "hub", seed=3)
-    entities += catalog_entities(pipeline.load_catalog([tmp_path / "hub"]))
+    entities += catalog_entities(stages.load_catalog([tmp_path / "hub"]))
     return entities
 
 

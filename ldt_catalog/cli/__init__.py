@@ -11,18 +11,14 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from types import FrameType, ModuleType
+from types import FrameType
 
 from ldt_catalog import __version__
+from ldt_catalog.cli.exit_codes import ExitCode, exit_codes_help
+from ldt_catalog.cli.gc_pause import paused_gc
 from ldt_catalog.errors import ContextError, LdtCatalogError, ReportedError
 
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_USAGE = 2
-EXIT_PUBLISH_FAILED = 3
-EXIT_UNAVAILABLE = 4
-
-EXIT_CODES_HELP = """\
+FIRST_STEPS = """\
 first steps:
   ldt-catalog build                          # seed/ -> dist/ (entities, Turtle, report)
   ldt-catalog query --list                   # shipped SPARQL queries over dist/catalog.ttl
@@ -31,20 +27,13 @@ first steps:
   ldt-catalog listen &                       # print notifications as they arrive
   ldt-catalog subscribe --broker URL         # subscriptions/*.jsonld -> broker
   ldt-catalog <command> --help               # every command explains itself
-
-exit codes:
-  0  success
-  1  invalid input: the pages or the produced data break a rule; every problem is
-     listed as FILE:LINE: message and nothing is written or sent
-  2  usage error: unknown command or option, missing argument
-  3  publishing finished but some entities failed (see the summary)
-  4  a resource was unavailable: broker unreachable, file not writable, ...
-  130, 143  interrupted (Ctrl-C) or terminated (SIGTERM); temporary files are removed
 """
 
 
 def build_parser() -> argparse.ArgumentParser:
     from ldt_catalog.cli import build as build_command
+    from ldt_catalog.cli import consume as consume_commands
+    from ldt_catalog.cli import publish as publish_commands
 
     parser = argparse.ArgumentParser(
         prog="ldt-catalog",
@@ -53,28 +42,14 @@ def build_parser() -> argparse.ArgumentParser:
             "knowledge-hub pages become NGSI-LD entities, Turtle and DCAT-AP, validated with "
             "JSON Schema and SHACL, and kept in step with an NGSI-LD context broker."
         ),
-        epilog=EXIT_CODES_HELP,
+        epilog=FIRST_STEPS + "\n" + exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (build_command, *_optional_commands()):
+    for module in (build_command, publish_commands, consume_commands):
         module.register(subparsers)
     return parser
-
-
-def _optional_commands() -> list[ModuleType]:
-    """Command modules beyond build/validate, in the order ``--help`` lists them."""
-    import importlib
-
-    modules = []
-    for name in ("publish", "consume"):
-        try:
-            modules.append(importlib.import_module(f"ldt_catalog.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"ldt_catalog.cli.{name}":
-                raise
-    return modules
 
 
 class Terminated(BaseException):
@@ -101,31 +76,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     try:
-        code: int = args.handler(args)
+        if getattr(args, "pause_gc", False):
+            with paused_gc():
+                code: int = args.handler(args)
+        else:
+            code = args.handler(args)
     except ReportedError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)
         print(f"ldt-catalog: {len(exc.diagnostics)} problem(s); nothing was written", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     except ContextError as exc:
         print(f"ldt-catalog: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     except LdtCatalogError as exc:
         print(f"ldt-catalog: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     except BrokenPipeError:
         # The reader went away (``ldt-catalog query ... | head``): not an error of ours.
         _silence_stdout()
-        return EXIT_OK
+        return ExitCode.OK
     except OSError as exc:
         print(f"ldt-catalog: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     except KeyboardInterrupt:
         print("ldt-catalog: interrupted", file=sys.stderr)
-        return 130
+        return ExitCode.INTERRUPTED
     except Terminated:
         print("ldt-catalog: terminated", file=sys.stderr)
-        return 143
+        return ExitCode.TERMINATED
     return code
 
 

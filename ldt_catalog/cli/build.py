@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ldt_catalog.cli.exit_codes import ExitCode
 from ldt_catalog.errors import Diagnostic, ValidationFailed
 from ldt_catalog.federation.config import DEFAULT_CONFIG_NAME, FederationSettings, load_federation_settings
 from ldt_catalog.federation.dcat import DEFAULT_SHAPES_DIR as DCAT_SHAPES_DIR
 from ldt_catalog.federation.dcat import dcat_graph, validate_dcat
 from ldt_catalog.federation.gaiax import DEFAULT_SHAPES_DIR as GAIAX_SHAPES_DIR
 from ldt_catalog.federation.gaiax import gaiax_document, validate_gaiax
-from ldt_catalog.pipeline import build as pipeline
+from ldt_catalog.pipeline import outputs, stages
+from ldt_catalog.pipeline.stages import Checked
 from ldt_catalog.validation.shacl import ShaclReport
 
 DEFAULT_SEED = Path("seed")
@@ -59,7 +61,7 @@ def register(subparsers: Any) -> None:
         help=f"output directory (default: {DEFAULT_OUT}/)",
     )
     build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
-    build.set_defaults(handler=run_build)
+    build.set_defaults(handler=run_build, pause_gc=True)
 
     validate = subparsers.add_parser(
         "validate",
@@ -89,7 +91,7 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="directory with the Gaia-X 25.11 files (gx.shacl.ttl, gx.owl.ttl, gx.context.jsonld)",
     )
-    validate.set_defaults(handler=run_validate)
+    validate.set_defaults(handler=run_validate, pause_gc=True)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
@@ -112,6 +114,11 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="URL",
         help="where the outputs are published (overrides the config)",
+    )
+    parser.add_argument(
+        "--spool",
+        action="store_true",
+        help="keep the catalogue in a temporary folder, not in memory (automatic for pages over 64 MB)",
     )
     parser.add_argument(
         "--broker-url",
@@ -141,45 +148,47 @@ def _federation_settings(args: argparse.Namespace) -> FederationSettings | None:
     )
 
 
-def _checked(args: argparse.Namespace) -> pipeline.Checked:
-    catalog = pipeline.load_catalog(args.paths or [DEFAULT_SEED])
-    checked = pipeline.check_catalog(catalog)
+def _spool(args: argparse.Namespace) -> bool | None:
+    """``--spool`` forces the spool; otherwise the pipeline decides by the pages' size."""
+    return True if args.spool else None
+
+
+def _print_warnings(checked: Checked) -> None:
     for warning in checked.warnings:
         print(warning, file=sys.stderr)
-    pipeline.raise_for_errors(checked)
-    return checked
 
 
 def run_build(args: argparse.Namespace) -> int:
     settings = _federation_settings(args)
-    checked = _checked(args)
-    writers = pipeline.output_writers(checked)
-    if settings is not None:
-        writers.update(pipeline.federation_writers(checked.catalog, settings))
-    elif not args.quiet:
-        print(
-            f"note: dcat.ttl, dcat.jsonld and gaiax.jsonld skipped: no federation config "
-            f"(give --federation FILE or create ./{DEFAULT_CONFIG_NAME} from federation.example.toml)",
-            file=sys.stderr,
-        )
-    written = pipeline.write_outputs(args.out, writers)
+    with stages.checked_catalog(args.paths or [DEFAULT_SEED], spool=_spool(args)) as checked:
+        _print_warnings(checked)
+        writers = outputs.output_writers(checked)
+        if settings is not None:
+            writers.update(outputs.federation_writers(checked.catalog(), settings))
+        elif not args.quiet:
+            print(
+                f"note: dcat.ttl, dcat.jsonld and gaiax.jsonld skipped: no federation config "
+                f"(give --federation FILE or create ./{DEFAULT_CONFIG_NAME} from federation.example.toml)",
+                file=sys.stderr,
+            )
+        written = outputs.write_outputs(args.out, writers)
     if not args.quiet:
-        catalog = checked.catalog
         print(
-            f"built {len(catalog.initiatives)} initiative(s) in {len(catalog.clusters)} cluster(s): "
+            f"built {checked.initiatives} initiative(s) in {checked.clusters} cluster(s): "
             f"{len(checked.entities)} entities, checks: {', '.join(checked.checks)}"
         )
         for path in written:
             print(f"  wrote {path}")
-    return 0
+    return ExitCode.OK
 
 
 def run_validate(args: argparse.Namespace) -> int:
     settings = _federation_settings(args) if (args.dcat or args.gaiax or args.federation) else None
-    checked = _checked(args)
-    catalog = checked.catalog
+    with stages.checked_catalog(args.paths or [DEFAULT_SEED], spool=_spool(args)) as checked:
+        _print_warnings(checked)
+        catalog = checked.catalog() if (args.dcat or args.gaiax) else None
     reports: list[tuple[str, ShaclReport]] = []
-    if args.dcat or args.gaiax:
+    if catalog is not None:
         if settings is None:
             raise ValidationFailed(
                 [
@@ -200,10 +209,10 @@ def run_validate(args: argparse.Namespace) -> int:
         failed = failed or not report.conforms
     if failed:
         print("ldt-catalog: the federation outputs break the official shapes", file=sys.stderr)
-        return 1
+        return ExitCode.INVALID
     print(
-        f"valid: {len(catalog.initiatives)} initiative(s), {len(catalog.clusters)} cluster(s), "
+        f"valid: {checked.initiatives} initiative(s), {checked.clusters} cluster(s), "
         f"{len(checked.entities)} entities; checks: {', '.join([*checked.checks, *(n for n, _ in reports)])}; "
         f"{len(checked.warnings)} warning(s)"
     )
-    return 0
+    return ExitCode.OK

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from ldt_catalog.broker import subscriptions
+from ldt_catalog.cli.exit_codes import ExitCode
 from ldt_catalog.consume import notifications, sparql
 from ldt_catalog.package_data import data_dir
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 1, 2, 3, 4
 BROKER_ENV = "NGSI_LD_BROKER_URL"
 TOKEN_ENV = "NGSI_LD_TOKEN"
 DEFAULT_DATA = Path("dist")
@@ -130,10 +130,10 @@ def _guard(handler: Any) -> Any:
             code: int = handler(args)
         except (_UsageError, BrokerConfigError) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return ExitCode.USAGE
         except (BrokerUnavailable, sparql.DataMissing) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
-            return EXIT_UNAVAILABLE
+            return ExitCode.UNAVAILABLE
         return code
 
     return run
@@ -190,7 +190,7 @@ def run_subscribe(args: argparse.Namespace) -> int:
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "nothing to do"
     prefix = "dry run: " if args.dry_run else ""
     print(f"{prefix}{summary}" + (f", {len(failed)} FAILED" if failed else ""))
-    return EXIT_FAILED if failed else EXIT_OK
+    return ExitCode.PUBLISH_FAILED if failed else ExitCode.OK
 
 
 def _register_subscriptions(subparsers: Any) -> None:
@@ -215,10 +215,10 @@ def run_subscriptions(args: argparse.Namespace) -> int:
     found = subscriptions.statuses(_client(args), everyone=args.all)
     if args.format == "json":
         print(json.dumps([vars(s) for s in found], indent=2))
-        return EXIT_OK
+        return ExitCode.OK
     if not found:
         print("no subscription" + ("" if args.all else " of ours (try --all)"))
-        return EXIT_OK
+        return ExitCode.OK
     for sub in found:
         print(sub.id)
         print(
@@ -230,7 +230,7 @@ def run_subscriptions(args: argparse.Namespace) -> int:
             f"last notification {sub.last_notification or 'never'}, last success {sub.last_success or 'never'}, "
             f"last failure {sub.last_failure or 'never'}"
         )
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _count(value: int | None) -> str:
@@ -284,7 +284,7 @@ def run_listen(args: argparse.Namespace) -> int:
     print(f"listening for notifications on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     _serve_until_interrupted(server)
     print(f"stopped after {len(server.received)} notification(s)", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 # -- query / serve ----------------------------------------------------------------------------------
@@ -360,7 +360,7 @@ def run_query(args: argparse.Namespace) -> int:
     if args.list:
         for name, path in shipped_queries().items():
             print(f"{name:30} {sparql.first_comment(path)}")
-        return EXIT_OK
+        return ExitCode.OK
     if not args.query:
         raise _UsageError("give a QUERY (a name from --list, a .rq file or SPARQL text)")
     text = _query_text(args.query)
@@ -369,14 +369,14 @@ def run_query(args: argparse.Namespace) -> int:
         result = sparql.run_query(store, text)
     except sparql.SparqlError as exc:
         print(f"ldt-catalog query: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return ExitCode.INVALID
     try:
         output = sparql.serialize(result, args.format)
     except sparql.SparqlError as exc:
         raise _UsageError(str(exc)) from exc
     sys.stdout.buffer.write(output)
     sys.stdout.flush()
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _register_serve(subparsers: Any) -> None:
@@ -414,4 +414,4 @@ def run_serve(args: argparse.Namespace) -> int:
     print(f"SPARQL endpoint on {server.url} over {args.data} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     _serve_until_interrupted(server)
     print("stopped", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK

@@ -1,4 +1,8 @@
-"""Python's cyclic garbage collector paused while a stage builds many long-lived objects."""
+"""Python's cyclic garbage collector paused while a command builds many long-lived objects.
+
+Only the CLI's entry points pause it (``cli.main``, for build, validate and publish): a library
+caller's heap is theirs, never frozen by us.
+"""
 
 from __future__ import annotations
 

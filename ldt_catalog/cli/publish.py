@@ -11,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,11 @@ from ldt_catalog.broker.client import (
     RetryPolicy,
 )
 from ldt_catalog.cli.build import DEFAULT_SEED
-from ldt_catalog.consume.httpserver import BackgroundServer
-from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, contexts_dir, entity_context, ldt_term_definitions
-from ldt_catalog.pipeline import spool as streaming
+from ldt_catalog.cli.exit_codes import ExitCode
+from ldt_catalog.consume.context_server import ContextServer
+from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, entity_context, ldt_term_definitions
+from ldt_catalog.pipeline import stages
 
-EXIT_OK, EXIT_USAGE, EXIT_FAILED, EXIT_UNAVAILABLE = 0, 2, 3, 4
 ENV_BROKER = "NGSI_LD_BROKER_URL"
 ENV_TOKEN = "NGSI_LD_TOKEN"
 ENV_OAUTH = ("NGSI_LD_OAUTH_TOKEN_URL", "NGSI_LD_OAUTH_CLIENT_ID", "NGSI_LD_OAUTH_CLIENT_SECRET")
@@ -160,7 +159,7 @@ def register(subparsers: Any) -> None:
     publish.add_argument(
         "--quiet", "-q", action="store_true", help="print only problems and the summary line"
     )
-    publish.set_defaults(handler=run_publish)
+    publish.set_defaults(handler=run_publish, pause_gc=True)
 
     serve = subparsers.add_parser(
         "serve-context",
@@ -291,9 +290,11 @@ def run_publish(args: argparse.Namespace) -> int:
         client = _client(args, env)
     except (UsageError, BrokerConfigError) as exc:
         print(f"ldt-catalog publish: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return ExitCode.USAGE
     # exit 1 through cli.main when a page or a check fails; nothing has been sent then
-    with streaming.spooled_catalog(args.paths or [DEFAULT_SEED], progress=client.progress) as checked:
+    with stages.checked_catalog(
+        args.paths or [DEFAULT_SEED], spool=True, progress=client.progress
+    ) as checked:
         for warning in checked.warnings:
             print(warning, file=sys.stderr)
         return _send(args, client, checked.entities)
@@ -325,10 +326,10 @@ def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dic
         )
     except BrokerUnavailable as exc:
         print(f"ldt-catalog publish: {client.scrub(str(exc))}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     except BrokerError as exc:
         print(f"ldt-catalog publish: {client.scrub(str(exc))}", file=sys.stderr)
-        return EXIT_FAILED
+        return ExitCode.PUBLISH_FAILED
     if args.json:
         document: dict[str, Any] = {
             "broker": client.base_url,
@@ -347,78 +348,15 @@ def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dic
                 f"dry run: would create {len(todo.create)}, update {len(todo.update)}, delete "
                 f"{len(todo.delete)}; unchanged {len(todo.unchanged)}; nothing was sent"
             )
-        return EXIT_OK
+        return ExitCode.OK
     for failure in result.failed:
         print(f"failed {failure.entity_id}: {client.scrub(failure.reason)}", file=sys.stderr)
     if not args.json:
         print(result.summary())
-    return EXIT_FAILED if result.failed else EXIT_OK
+    return ExitCode.PUBLISH_FAILED if result.failed else ExitCode.OK
 
 
 # --- serve-context -------------------------------------------------------------------------------
-
-
-class _ContextHandler(BaseHTTPRequestHandler):
-    server: ContextServer
-    server_version = "ldt-catalog-context"
-    sys_version = ""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def _file(self) -> bytes | None:
-        name = self.path.split("?", 1)[0].split("#", 1)[0]
-        return self.server.files.get(name)
-
-    def do_GET(self) -> None:
-        self._serve(body=True)
-
-    def do_HEAD(self) -> None:
-        self._serve(body=False)
-
-    def _serve(self, body: bool) -> None:
-        content = self._file()
-        if content is None:
-            return self._plain(404, "not found\n", body)
-        self.send_response(200)
-        self.send_header("Content-Type", "application/ld+json")
-        self.send_header("Content-Length", str(len(content)))
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-cache")
-        self.end_headers()
-        if body:
-            self.wfile.write(content)
-
-    def _refuse(self) -> None:
-        self._plain(405, "read-only: GET and HEAD only\n", True, {"Allow": "GET, HEAD"})
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _refuse
-
-    def _plain(self, status: int, text: str, body: bool, headers: Mapping[str, str] | None = None) -> None:
-        payload = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        if body:
-            self.wfile.write(payload)
-
-
-class ContextServer(BackgroundServer):
-    """Serves exactly the ``*.jsonld`` files found in a directory at start-up, by name, from memory."""
-
-    thread_name = "context-server"
-
-    def __init__(self, address: tuple[str, int], directory: Path | None = None) -> None:
-        folder = directory or contexts_dir()
-        self.files = {f"/{p.name}": p.read_bytes() for p in sorted(folder.glob("*.jsonld")) if p.is_file()}
-        super().__init__(address, _ContextHandler)
-
-    @property
-    def url(self) -> str:
-        return self.base_url
 
 
 def run_serve_context(args: argparse.Namespace) -> int:
@@ -429,7 +367,7 @@ def run_serve_context(args: argparse.Namespace) -> int:
             f"ldt-catalog serve-context: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
             file=sys.stderr,
         )
-        return EXIT_UNAVAILABLE
+        return ExitCode.UNAVAILABLE
     with server:
         print(f"serving {len(server.files)} context file(s) read-only at {server.url}/", flush=True)
         for name in server.files:
@@ -443,4 +381,4 @@ def run_serve_context(args: argparse.Namespace) -> int:
             server.serve_forever(poll_interval=0.2)
         except KeyboardInterrupt:
             print("stopped", flush=True)
-    return EXIT_OK
+    return ExitCode.OK

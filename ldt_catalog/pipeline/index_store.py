@@ -1,6 +1,6 @@
-"""What publish's first pass keeps of the whole catalogue, on disk in SQLite rather than in memory.
+"""What the pipeline's first pass keeps of the whole catalogue: SQLite, on disk when spooled.
 
-Publish goes over the pages twice (``streaming``); between the passes it must remember, for every
+The pipeline goes over the pages twice (``stages``); between the passes it must remember, for every
 initiative of the catalogue, its id and page line (to point problems at the source and to find
 duplicated ids) and its names (to find mentions).  In dictionaries that is about 1.5 KB per
 initiative, 155 MB for 100,000.  Here it is a file in the spool directory; what stays in memory
@@ -36,11 +36,14 @@ CREATE TABLE filed (word BLOB NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL, a
 class IndexStore:
     """Ids with their page lines, and names, of a whole catalogue: an SQLite file in ``directory``."""
 
-    def __init__(self, directory: Path) -> None:
-        handle, name = tempfile.mkstemp(prefix="index-", suffix=".sqlite", dir=directory)
-        os.close(handle)  # SQLite opens an empty file as an empty database
-        self.path = Path(name)
-        self._db = sqlite3.connect(self.path)
+    def __init__(self, directory: Path | None) -> None:
+        # No directory: the same tables in an in-memory database (a catalogue held in memory).
+        self.path: Path | None = None
+        if directory is not None:
+            handle, name = tempfile.mkstemp(prefix="index-", suffix=".sqlite", dir=directory)
+            os.close(handle)  # SQLite opens an empty file as an empty database
+            self.path = Path(name)
+        self._db = sqlite3.connect(self.path or ":memory:")
         self._db.executescript(_SCHEMA)
         self._sources: list[tuple[str, str, str, str, int]] = []
         self._names: list[tuple[str, str, int]] = []
@@ -101,7 +104,8 @@ class IndexStore:
     def close(self) -> None:
         """Close the database and remove its file."""
         self._db.close()
-        self.path.unlink(missing_ok=True)
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class StoredFiling:

@@ -1,4 +1,4 @@
-"""Publish's streamed catalogue: the same entities, views and problems as the in-memory build."""
+"""The one pipeline of build, validate and publish, with the catalogue in memory and spooled."""
 
 from __future__ import annotations
 
@@ -13,52 +13,53 @@ import rdflib
 
 from bench.generate import write_pages
 from ldt_catalog.errors import CatalogError, ValidationFailed
-from ldt_catalog.pipeline import build as pipeline
-from ldt_catalog.pipeline import spool as streaming
+from ldt_catalog.model.catalog import Catalog
+from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
+from ldt_catalog.pipeline import stages
 from ldt_catalog.pipeline.index_store import IndexStore
+from ldt_catalog.pipeline.store import JsonLines
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 PAGES = ROOT / "tests" / "pages"
 
-
-def _by_id(nodes: Any) -> list[dict[str, Any]]:
-    return sorted(nodes, key=lambda node: str(node["id"]))
+both_stores = pytest.mark.parametrize("spool", [False, True], ids=["memory", "spool"])
 
 
-def _same_as_build(paths: list[Path]) -> streaming.CatalogIndex:
-    checked = pipeline.check_catalog(pipeline.load_catalog(paths))
-    with streaming.spooled_catalog(paths) as spooled:
-        assert _by_id(spooled.entities) == _by_id(checked.entities)
-        assert _by_id(spooled.view_nodes) == _by_id(checked.view["@graph"])
-        assert [str(w) for w in spooled.warnings] == [str(w) for w in checked.warnings]
-        assert spooled.checks == checked.checks == ["json-schema", "shacl"]
-        folder = spooled.entities.path.parent
-        assert folder.is_dir()
-        index = spooled.index
-        located = {e["id"]: str(index.locate(e["id"])) for e in spooled.entities}
+def _whole(paths: list[Path]) -> tuple[list[Any], list[Any], Catalog]:
+    """The model built all at once, and its entities and view: what the stages must equal."""
+    catalog = stages.load_catalog(paths)
+    return list(catalog_entities(catalog)), catalog_view(catalog)["@graph"], catalog
+
+
+@both_stores
+def test_seed_and_crafted_pages_give_the_whole_catalogues_entities(spool: bool) -> None:
+    paths = [SEED, PAGES / "Data_Space_Initiatives.md", PAGES / "Smart_Mobility_Initiatives.md"]
+    entities, view, catalog = _whole(paths)
+    with stages.checked_catalog(paths, spool=spool) as checked:
+        assert list(checked.entities_in_order()) == entities
+        assert list(checked.view_in_order()) == view
+        assert [str(w) for w in checked.warnings] == [str(w) for w in catalog.warnings]
+        assert checked.checks == ["json-schema", "shacl"]
+        assert checked.clusters == 3
+        assert checked.catalog() == catalog
+        folder = checked.store.folder
+        assert (folder is not None) == spool
+        located = {e["id"]: str(checked.locate(e["id"])) for e in checked.entities}
         assert "None" not in located.values()  # every entity points at its page line
-        if "urn:ngsi-ld:Initiative:duet" in located:
-            assert (
-                located["urn:ngsi-ld:Initiative:duet"] == "seed/Local_Digital_Twins_Related_Initiatives.md:43"
-            )
-    assert not folder.exists()  # the spool is removed
-    return index
+        assert located["urn:ngsi-ld:Initiative:duet"] == "seed/Local_Digital_Twins_Related_Initiatives.md:43"
+    if folder is not None:
+        assert not folder.exists()  # the spool is removed
 
 
-def test_seed_and_crafted_pages_give_the_entities_of_build() -> None:
-    index = _same_as_build(
-        [SEED, PAGES / "Data_Space_Initiatives.md", PAGES / "Smart_Mobility_Initiatives.md"]
-    )
-    assert index.clusters == 3
-
-
-def test_mentions_across_pages_are_found_as_in_build(tmp_path: Path) -> None:
+@both_stores
+def test_mentions_across_pages_are_found_as_in_the_whole_catalogue(tmp_path: Path, spool: bool) -> None:
     write_pages(700, tmp_path, seed=3)  # several pages; one initiative in six names others
     assert len(list(tmp_path.glob("*.md"))) > 1
-    with streaming.spooled_catalog([tmp_path], shacl=False) as spooled:
-        mentioned = [e for e in spooled.entities if "mentions" in e]
-        pages_of = {e["id"]: e["provenance"]["json"]["page"] for e in spooled.entities}
+    with stages.checked_catalog([tmp_path], shacl=False, spool=spool) as checked:
+        mentioned = [e for e in checked.entities if "mentions" in e]
+        pages_of = {e["id"]: e["provenance"]["json"]["page"] for e in checked.entities}
+        in_order = list(checked.entities_in_order())
     across = [
         e
         for e in mentioned
@@ -66,19 +67,18 @@ def test_mentions_across_pages_are_found_as_in_build(tmp_path: Path) -> None:
         if pages_of[m["object"]] != e["provenance"]["json"]["page"]
     ]
     assert across, "the generated hub should name initiatives of other pages"
-    checked = pipeline.check_catalog(pipeline.load_catalog([tmp_path]), shacl=False)
-    assert sorted(str(e["id"]) for e in mentioned) == sorted(
-        str(e["id"]) for e in checked.entities if "mentions" in e
-    )
+    entities, _, _ = _whole([tmp_path])
+    assert in_order == entities
 
 
-def test_problems_of_every_page_are_raised_as_build_lists_them(tmp_path: Path) -> None:
+@both_stores
+def test_problems_of_every_page_are_raised_at_once(tmp_path: Path, spool: bool) -> None:
     shutil.copy(PAGES / "invalid" / sorted(p.name for p in (PAGES / "invalid").glob("*.md"))[0], tmp_path)
     shutil.copy(SEED / "Local_Digital_Twins_Related_Initiatives.md", tmp_path / "a.md")
     shutil.copy(SEED / "Local_Digital_Twins_Related_Initiatives.md", tmp_path / "b.md")  # duplicate ids
     with pytest.raises(CatalogError) as built:
-        pipeline.load_catalog([tmp_path])
-    with pytest.raises(CatalogError) as streamed, streaming.spooled_catalog([tmp_path]):
+        stages.load_catalog([tmp_path])
+    with pytest.raises(CatalogError) as streamed, stages.checked_catalog([tmp_path], spool=spool):
         pytest.fail("nothing may be handed out")
     assert [str(d) for d in streamed.value.diagnostics] == [str(d) for d in built.value.diagnostics]
     assert any(
@@ -86,26 +86,27 @@ def test_problems_of_every_page_are_raised_as_build_lists_them(tmp_path: Path) -
     )
 
 
-def test_a_page_edited_between_the_passes_stops_the_publish(
+def test_a_page_edited_between_the_passes_stops_a_spooled_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     page = tmp_path / "page.md"
     shutil.copy(SEED / "Local_Digital_Twins_Related_Initiatives.md", page)
-    real = streaming.index_pages
+    real = stages._index_pages
 
-    def index_then_edit(paths: Any, store: Any) -> streaming.CatalogIndex:
-        index = real(paths, store)
+    def index_then_edit(paths: Any, store: Any, keep_models: bool) -> stages.Checked:
+        checked = real(paths, store, keep_models)
         page.write_text(page.read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
-        return index
+        return checked
 
-    monkeypatch.setattr(streaming, "index_pages", index_then_edit)
-    changed = pytest.raises(CatalogError, match="changed while it was being published")
-    with changed, streaming.spooled_catalog([tmp_path]):
+    monkeypatch.setattr(stages, "_index_pages", index_then_edit)
+    changed = pytest.raises(CatalogError, match="changed while it was being processed")
+    with changed, stages.checked_catalog([tmp_path], spool=True):
         pytest.fail("nothing may be handed out")
 
 
+@both_stores
 def test_shacl_violations_stop_before_anything_is_handed_out(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spool: bool
 ) -> None:
     strict = rdflib.Graph().parse(
         data="""
@@ -117,9 +118,9 @@ def test_shacl_violations_stop_before_anything_is_handed_out(
         """,
         format="turtle",
     )
-    monkeypatch.setattr(streaming, "shapes_graph", lambda name: strict)
+    monkeypatch.setattr(stages, "shapes_graph", lambda name: strict)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the spool goes
-    with pytest.raises(ValidationFailed) as failed, streaming.spooled_catalog([SEED]):
+    with pytest.raises(ValidationFailed) as failed, stages.checked_catalog([SEED], spool=spool):
         pytest.fail("nothing may be handed out")
     page = "seed/Local_Digital_Twins_Related_Initiatives.md"
     # each initiative once per view (the catalogue view and the entities), at its heading's line
@@ -133,10 +134,10 @@ def test_shacl_violations_stop_before_anything_is_handed_out(
 
 
 def test_json_lines_is_a_sequence_read_from_disk(tmp_path: Path) -> None:
-    lines = streaming.JsonLines(tmp_path / "x.jsonl", restore=lambda v: {**v, "back": True})
+    lines = JsonLines(tmp_path / "x.jsonl", restore=lambda v: {**v, "back": True})
     values = [{"id": f"urn:x:{i}", "text": "é\n" * i} for i in range(5)]
-    for value in values:
-        lines.append(value)
+    for i, value in enumerate(values):
+        lines.append(value, (i % 2, f"{5 - i}"))
     assert len(lines) == 5
     assert lines[0] == {**values[0], "back": True}
     assert lines[-1]["id"] == "urn:x:4"
@@ -145,8 +146,9 @@ def test_json_lines_is_a_sequence_read_from_disk(tmp_path: Path) -> None:
     assert [v["text"] for v in lines] == [v["text"] for v in values]
     with pytest.raises(IndexError):
         lines[5]
+    assert [v["id"] for v in lines.in_order()] == ["urn:x:4", "urn:x:2", "urn:x:0", "urn:x:3", "urn:x:1"]
     with pytest.raises(ValueError, match="sealed"):
-        lines.append({"id": "late"})
+        lines.append({"id": "late"}, (0, ""))
 
 
 def test_a_failing_spool_database_is_reported_as_a_disk_problem(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,6 +156,6 @@ def test_a_failing_spool_database_is_reported_as_a_disk_problem(monkeypatch: pyt
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(IndexStore, "add_names", full)
-    failed = pytest.raises(OSError, match=r"publish spool .* failed: database or disk is full")
-    with failed, streaming.spooled_catalog([SEED]):
+    failed = pytest.raises(OSError, match=r"catalogue spool .* failed: database or disk is full")
+    with failed, stages.checked_catalog([SEED], spool=True):
         pytest.fail("nothing may be handed out")
