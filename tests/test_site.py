@@ -405,3 +405,10 @@ def test_write_site_writes_files_and_refuses_paths_outside(tmp_path: Path) -> No
     with pytest.raises(LdtCatalogError):
         write_site({"../escape.html": b"x"}, tmp_path / "site")
     assert not (tmp_path / "escape.html").exists()
+
+
+def test_two_processes_render_the_same_bytes_as_one(seed_entities: list[dict[str, Any]]) -> None:
+    entities = [*seed_entities, *crafted_entities(), *hostile_entities()]
+    assert render_site(entities, workers=2, base_url="https://x.example/") == render_site(
+        entities, workers=1, base_url="https://x.example/"
+    )
