@@ -54,7 +54,9 @@ def _layout(graph: nx.Graph[str], iterations: int = 60) -> dict[str, tuple[int, 
         return {}
     if graph.number_of_nodes() == 1:
         return {next(iter(graph.nodes)): (WIDTH // 2, HEIGHT // 2)}
-    raw = nx.spring_layout(graph, seed=SEED, iterations=iterations, weight="weight")
+    # a longer ideal edge than the default (1/sqrt(n)) keeps a pair's two labels apart
+    k = 3.0 / graph.number_of_nodes() ** 0.5
+    raw = nx.spring_layout(graph, k=k, seed=SEED, iterations=iterations, weight="weight")
     xs = [float(p[0]) for p in raw.values()]
     ys = [float(p[1]) for p in raw.values()]
     span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
