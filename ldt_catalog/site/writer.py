@@ -1,0 +1,67 @@
+"""File I/O around the pure renderer: write the site, read logos and the shipped SPARQL queries."""
+
+from __future__ import annotations
+
+import importlib.resources
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from ldt_catalog.errors import LdtCatalogError
+
+MAX_LOGO_BYTES = 2_000_000
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+SOURCE_QUERIES = Path(__file__).resolve().parents[2] / "queries"
+
+
+def write_site(files: Mapping[str, bytes], out_dir: Path, *, clean: bool = True) -> int:
+    """Write ``render_site``'s files under ``out_dir`` (emptied first when ``clean``); returns how many."""
+    out_dir = Path(out_dir)
+    for relative in files:
+        parts = PurePosixPath(relative).parts
+        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+            raise LdtCatalogError(f"site: refusing to write outside {out_dir}: {relative!r}")
+    if clean and out_dir.exists():
+        shutil.rmtree(out_dir)
+    made: set[Path] = set()
+    for relative, content in files.items():
+        path = out_dir / relative
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_bytes(content)
+    return len(files)
+
+
+def read_queries(folder: Path | None = None) -> dict[str, str]:
+    """The shipped SPARQL queries: ``folder``'s, else the installed ``ldt_catalog.queries`` package
+    data, else the source tree's ``queries/`` (an editable install does not map that package)."""
+    if folder is None:
+        try:
+            package = importlib.resources.files("ldt_catalog.queries")
+        except ModuleNotFoundError:
+            folder = SOURCE_QUERIES
+    if folder is not None:
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.rq"))}
+    return {
+        entry.name: entry.read_text(encoding="utf-8")
+        for entry in sorted(package.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".rq")
+    }
+
+
+def read_logos(entities: Iterable[Mapping[str, Any]], pages_dir: Path) -> dict[str, bytes]:
+    """Logo files that initiatives refer to relatively (``../assets/x.png``, relative to their page in
+    ``pages_dir``), for ``render_site(logos=...)``; absent, too large or non-raster files are skipped."""
+    found: dict[str, bytes] = {}
+    for entity in entities:
+        logo = entity.get("logo")
+        value = logo.get("json", logo.get("value")) if isinstance(logo, Mapping) else None
+        url = value.get("url") if isinstance(value, Mapping) else value
+        if not isinstance(url, str) or "://" in url or url.startswith(("/", "data:")) or url in found:
+            continue
+        path = Path(pages_dir) / url
+        if path.suffix.lower() in LOGO_SUFFIXES and path.is_file() and path.stat().st_size <= MAX_LOGO_BYTES:
+            found[url] = path.read_bytes()
+    return found
