@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ldt_catalog.broker import sync
+from ldt_catalog.broker import compare, sync
 from ldt_catalog.ngsild.context import CORE_CONTEXT_URL, entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
 from tests.factories import make_catalog
@@ -33,20 +33,20 @@ def as_broker_returns(entity: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("index", [0, 1, 2])
 def test_our_entity_equals_the_broker_copy(index: int) -> None:
     entity = entities()[index]
-    held = sync.comparable(as_broker_returns(entity), CORE_CONTEXT_URL)
-    assert sync.comparable(entity) == held
+    held = compare.comparable(as_broker_returns(entity), CORE_CONTEXT_URL)
+    assert compare.comparable(entity) == held
     assert held.generator == "ldt-catalog"
 
 
 def test_fast_path_and_pyld_path_give_the_same_form(monkeypatch: pytest.MonkeyPatch) -> None:
     entity = entities()[1]
-    fast = sync.comparable(entity)
+    fast = compare.comparable(entity)
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise sync.rdf.UnsupportedJsonLd("forced")
+        raise compare.rdf.UnsupportedJsonLd("forced")
 
-    monkeypatch.setattr(sync, "_converter", lambda key: type("C", (), {"subjects": refuse})())
-    assert sync.comparable(entity) == fast
+    monkeypatch.setattr(compare, "_converter", lambda key: type("C", (), {"subjects": refuse})())
+    assert compare.comparable(entity) == fast
 
 
 def test_foreign_geoproperty_entity_is_compared_through_pyld() -> None:
@@ -58,8 +58,8 @@ def test_foreign_geoproperty_entity_is_compared_through_pyld() -> None:
     }
     moved = copy.deepcopy(entity)
     moved["location"]["value"]["coordinates"] = [4.36, 50.85]
-    assert sync.comparable(entity) == sync.comparable(copy.deepcopy(entity))
-    assert sync.comparable(entity) != sync.comparable(moved)
+    assert compare.comparable(entity) == compare.comparable(copy.deepcopy(entity))
+    assert compare.comparable(entity) != compare.comparable(moved)
 
 
 def test_provenance_lines_are_ignored_but_content_is_not() -> None:
@@ -67,11 +67,11 @@ def test_provenance_lines_are_ignored_but_content_is_not() -> None:
     shifted = copy.deepcopy(entity)
     shifted["provenance"]["json"]["line"] += 7
     shifted["provenance"]["json"]["fieldLines"] = {"name": 99}
-    assert sync.comparable(shifted) == sync.comparable(entity)
+    assert compare.comparable(shifted) == compare.comparable(entity)
     edited = copy.deepcopy(entity)
     edited["description"]["languageMap"]["en"] += " More."
-    mine, theirs = sync.comparable(edited), sync.comparable(entity)
-    assert sync.changed_attributes(mine, theirs) == ["http://purl.org/dc/terms/description"]
+    mine, theirs = compare.comparable(edited), compare.comparable(entity)
+    assert compare.changed_attributes(mine, theirs) == ["http://purl.org/dc/terms/description"]
 
 
 def test_multi_instance_order_does_not_matter() -> None:
@@ -86,7 +86,7 @@ def test_multi_instance_order_does_not_matter() -> None:
     ]
     reordered = copy.deepcopy(entity)
     reordered["mentions"].reverse()
-    assert sync.comparable(entity) == sync.comparable(reordered)
+    assert compare.comparable(entity) == compare.comparable(reordered)
 
 
 def test_system_attributes_are_ignored() -> None:
@@ -94,15 +94,15 @@ def test_system_attributes_are_ignored() -> None:
     stamped = as_broker_returns(entity)
     stamped["createdAt"] = "2026-01-01T00:00:00Z"
     stamped["modifiedAt"] = "2026-01-02T00:00:00Z"
-    assert sync.comparable(stamped, CORE_CONTEXT_URL) == sync.comparable(entity)
+    assert compare.comparable(stamped, CORE_CONTEXT_URL) == compare.comparable(entity)
 
 
 def test_plan_keeps_foreign_entities_and_prunes_only_ours() -> None:
     ours = entities()
-    held = {e["id"]: sync.comparable(e) for e in ours}
+    held = {e["id"]: as_broker_returns(e) for e in ours}
     dropped = ours.pop()
     foreign = {"id": "urn:ngsi-ld:Initiative:foreign", "type": "Initiative", "@context": entity_context()}
-    held[foreign["id"]] = sync.comparable(foreign)
+    held[foreign["id"]] = as_broker_returns(foreign)
     todo = sync.plan(ours, held, prune=True)
     assert todo.delete == [dropped["id"]]
     assert todo.foreign == [foreign["id"]]
