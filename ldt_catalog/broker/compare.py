@@ -188,8 +188,14 @@ def _our_terms() -> rdf.TermTable:
     return rdf.TermTable(entity_context())
 
 
+@cache
+def _core_terms() -> rdf.TermTable:
+    return rdf.TermTable([CORE_CONTEXT_URL])
+
+
 def _is_iri(name: str) -> bool:
-    return ":" in name and not name.startswith("@")
+    """An absolute IRI for sure; a compact one (``prefix:x``) depends on a context: not decided here."""
+    return "://" in name or name.startswith("urn:")
 
 
 def _instance_form(instance: Any, provenance: bool, generator: list[str]) -> Any:
@@ -230,16 +236,21 @@ def _attribute_form(iri: str, value: Any, generator: list[str]) -> str | None:
         return None
 
 
+def attribute_form(iri: str, value: Any) -> str | None:
+    """The fast form of one attribute value (an instance or a list of them); None: undecidable."""
+    return _attribute_form(iri, value, [])
+
+
 def fast_form(entity: Mapping[str, Any], *, ours: bool) -> FastForm:
     """The fast form of our entity (``ours``: names in our terms) or of the broker's copy
-    (names as the core context left them: our attributes as full IRIs)."""
-    table = _our_terms() if ours else None
+    (names as the core context left them: ours as full IRIs, or core terms such as ``title``)."""
+    table = _our_terms() if ours else _core_terms()
     generator: list[str] = []
     attributes: dict[str, str | None] = {}
     for name, value in entity.items():
         if name in ENTITY_MEMBERS:
             continue
-        iri = table.expand_vocab(name) if table is not None else name
+        iri = table.expand_vocab(name)
         if not _is_iri(iri):  # a core term or a name we cannot place: leave it to the reference
             attributes[f"?{name}"] = None
             continue
@@ -248,7 +259,7 @@ def fast_form(entity: Mapping[str, Any], *, ours: bool) -> FastForm:
     names = raw_types if isinstance(raw_types, list) else [raw_types]
     types: tuple[str, ...] | None = None
     if all(isinstance(t, str) for t in names):
-        expanded = [table.expand_vocab(str(t)) if table is not None else str(t) for t in names]
+        expanded = [table.expand_vocab(str(t)) for t in names]
         types = tuple(sorted(expanded)) if all(_is_iri(t) for t in expanded) else None
     return FastForm(str(entity.get("id")), types, attributes, generator[0] if generator else None)
 

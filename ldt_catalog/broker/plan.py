@@ -117,6 +117,15 @@ def _instances(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _instances_held(value: Any, held_value: Any, iri: str) -> bool:
+    """Whether every instance of ours is on the broker as it is (by its fast form)."""
+    held_forms = {compare.attribute_form(iri, [i]) for i in _instances(held_value)}
+    return all(
+        (form := compare.attribute_form(iri, [i])) is not None and form in held_forms
+        for i in _instances(value)
+    )
+
+
 def _patch(entity: Entity, held: Held, changed: Sequence[str]) -> EntityWrite:
     """The fragment (changed and new attributes, in our terms) and the attribute deletes."""
     table = compare._our_terms()
@@ -133,13 +142,16 @@ def _patch(entity: Entity, held: Held, changed: Sequence[str]) -> EntityWrite:
             deletes.append(AttributeDelete(iri, delete_all=many))
             continue
         name = ours[iri]
-        fragment[name] = entity[name]
+        stale: list[AttributeDelete] = []
         if held_value is not None:
             keep = {i.get("datasetId") for i in _instances(entity[name]) if isinstance(i, dict)}
             for instance in _instances(held_value):
                 dataset_id = instance.get("datasetId") if isinstance(instance, dict) else None
                 if dataset_id not in keep:
-                    deletes.append(AttributeDelete(iri, dataset_id))
+                    stale.append(AttributeDelete(iri, dataset_id))
+        deletes += stale
+        if not stale or not _instances_held(entity[name], held_value, iri):
+            fragment[name] = entity[name]  # else: removing the stale instances is the whole change
     if "@context" in entity:
         fragment["@context"] = entity["@context"]
     sends = any(k not in ("id", "type", "@context") for k in fragment)
