@@ -34,6 +34,12 @@ NEW_TEXT = "DUET (Digital Urban European Twins) is a pioneering European innovat
 WAIT = 5.0
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """publish keeps its check cache under $XDG_CACHE_HOME: never the user's in tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def receiver() -> Iterator[NotificationReceiver]:
     with NotificationReceiver(out=io.StringIO()) as started:
