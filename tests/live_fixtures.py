@@ -27,8 +27,14 @@ DEFAULT_TENANTS = ("urn:ngsi-ld:tenant:ldt-live-one", "urn:ngsi-ld:tenant:ldt-li
 
 
 @pytest.fixture
-def live_run(capsys: pytest.CaptureFixture[str]) -> Run:
-    """The CLI as a function; unlike the loopback lane, NGSI_LD_TOKEN / NGSI_LD_OAUTH_* are honoured."""
+def live_run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Run:
+    """The CLI as a function; unlike the loopback lane, NGSI_LD_TOKEN / NGSI_LD_OAUTH_* are honoured.
+    The check cache is private to the test (each scenario starts from a cold cache)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     return cli_runner(capsys)
 
 

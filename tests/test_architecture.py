@@ -57,7 +57,9 @@ def _imported_parts(module: Path) -> list[tuple[int, str]]:
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:  # relative: resolve against the module's own package
-                base = module.relative_to(PACKAGE).parent.parts[: len(module.relative_to(PACKAGE).parts) - node.level]
+                base = module.relative_to(PACKAGE).parent.parts[
+                    : len(module.relative_to(PACKAGE).parts) - node.level
+                ]
                 names = [".".join(("ldt_catalog", *base, node.module or ""))]
             elif node.module == "ldt_catalog":
                 names = [f"ldt_catalog.{alias.name}" for alias in node.names]

@@ -151,7 +151,10 @@ def test_retry_after_as_http_date() -> None:
 def test_retries_are_bounded_by_attempts() -> None:
     clock = Clock()
     session = FakeSession(*[requests.ConnectionError("refused")] * 4)
-    with pytest.raises(b.BrokerUnavailable, match=r"after 4 attempt\(s\).*ConnectionError"):
+    with pytest.raises(
+        b.BrokerUnavailable,
+        match=r"cannot reach http://broker.test:1026: connection failed \(gave up after 4 attempts",
+    ):
         client(session, clock).request("GET", "/entities")
     assert len(session.calls) == 4 and len(clock.sleeps) == 3
 

@@ -298,7 +298,8 @@ class LoopbackLane(HttpLane):
 
 
 @pytest.fixture(autouse=True)
-def _no_broker_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def _no_broker_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
     for name in (
         "NGSI_LD_BROKER_URL",
         "NGSI_LD_TOKEN",
@@ -410,7 +411,7 @@ def test_broker_killed_mid_publish_fails_cleanly_and_a_rerun_converges(
     lane.broker.faults.kill_after(1)
     outcome = run(lane.args(page, None, "--batch-size", "1", "--retries", "1"))
     assert outcome.code == 4
-    assert "broker unavailable" in outcome.err and "run publish again" in outcome.err
+    assert f"cannot reach {lane.url}: " in outcome.err and "run publish again" in outcome.err
     assert "Traceback" not in outcome.err + outcome.out
     assert len(lane.broker.entities()) == 1  # one entity made it before the broker died
 
@@ -432,7 +433,8 @@ def test_broker_killed_mid_publish_fails_cleanly_and_a_rerun_converges(
 def test_unreachable_broker_exits_4_without_traceback(run: Run, page: Path) -> None:
     outcome = run(["publish", "--broker", "http://127.0.0.1:9", "--retries", "0", str(page)])
     assert outcome.code == 4
-    assert "broker unavailable after 1 attempt(s)" in outcome.err and "Traceback" not in outcome.err
+    assert "cannot reach http://127.0.0.1:9: connection refused\n" in outcome.err
+    assert "nothing was sent" in outcome.err and "Traceback" not in outcome.err
 
 
 def test_invalid_pages_send_nothing_and_exit_1(broker: TestBroker, run: Run, tmp_path: Path) -> None:
@@ -623,3 +625,90 @@ def test_sigterm_during_publish_removes_the_spool_and_exits_143(tmp_path: Path) 
     assert process.returncode == 143, err
     assert "terminated" in err
     assert list(spool_parent.iterdir()) == []  # the spool, index and surveys are gone
+
+
+# --- the check cache, the dry run's errors, no litter -------------------------------------------------
+
+
+def test_unchanged_pages_skip_shacl_and_an_edit_or_no_cache_runs_it(
+    lane: LoopbackLane, run: Run, page: Path
+) -> None:
+    assert "SHACL on 3 entities" in run(lane.args(page)).err
+    again = run(lane.args(page))
+    assert again.code == 0 and "SHACL skipped" in again.err and "SHACL on" not in again.err
+    assert "SHACL on 3 entities" in run(lane.args(page, None, "--no-cache")).err
+    edit(page, "The toolbox aligns with EU policies", "The toolbox aligns with European policies")
+    edited = run(lane.args(page))
+    assert "SHACL on 3 entities" in edited.err and "updated 1" in edited.out
+    assert "SHACL on 3 entities" in run(lane.args(page, "other-tenant")).err  # another tenant: its own entry
+
+
+def test_dry_run_against_an_unknown_host_fails_once_in_one_line(run: Run, page: Path) -> None:
+    outcome = run(["publish", "--broker", "http://no-such-host.invalid:1026", "--dry-run", str(page)])
+    assert outcome.code == 4
+    message = outcome.err.split("ldt-catalog publish: ", 1)[1]
+    assert message.splitlines() == [
+        "cannot reach http://no-such-host.invalid:1026: name not resolved",
+        "dry run stopped after comparing 0 entities; nothing was sent",
+    ]
+    assert "retry" not in outcome.err and "urllib3" not in outcome.err
+
+
+def test_replace_option_upserts_the_changed_entity_whole(lane: LoopbackLane, run: Run, page: Path) -> None:
+    assert run(lane.args(page)).code == 0
+    edit(page, "The toolbox aligns with EU policies", "The toolbox aligns with European policies")
+    mark = lane.mark()
+    outcome = run(lane.args(page, None, "--replace", "--json"))
+    assert outcome.json()["plan"]["replaced"] == [TOOLBOX]
+    assert [r.path for r in lane.broker.requests_log[mark:] if r.method in WRITE_METHODS] == [
+        "/ngsi-ld/v1/entityOperations/upsert"
+    ]
+
+
+def test_a_killed_runs_spool_is_reaped_and_a_live_ones_is_kept(tmp_path: Path) -> None:
+    from ldt_catalog.pipeline import litter
+
+    dead = tmp_path / "ldt-catalog-spool-dead"
+    live = tmp_path / "ldt-catalog-spool-live"
+    for folder in (dead, live):
+        folder.mkdir()
+        (folder / "entities.jsonl").write_text("{}\n")
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path; from ldt_catalog.pipeline import litter\n"
+            "with litter.claimed(Path(sys.argv[1])):\n    print('held', flush=True); sys.stdin.read()",
+            str(live),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    killed = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from ldt_catalog.pipeline import litter\n"
+            "with litter.claimed(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
+            str(dead),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    with holder, killed:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+            assert killed.stdout is not None and killed.stdout.readline().strip() == "held"
+            assert litter.reap(tmp_path) == []  # both alive
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(10)
+            assert litter.reap(tmp_path) == [dead]
+            assert not dead.exists() and live.exists()
+        finally:
+            assert holder.stdin is not None
+            holder.stdin.close()
+            holder.wait(10)
+            killed.kill()
+            killed.wait(10)
+    assert litter.reap(tmp_path) == [live]  # its run ended without removing it

@@ -34,6 +34,12 @@ NEW_TEXT = "DUET (Digital Urban European Twins) is a pioneering European innovat
 WAIT = 5.0
 
 
+@pytest.fixture(autouse=True)
+def _private_cache(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """publish keeps its check cache under $XDG_CACHE_HOME: never the user's in tests."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def receiver() -> Iterator[NotificationReceiver]:
     with NotificationReceiver(out=io.StringIO()) as started:
@@ -295,7 +301,7 @@ def test_unreachable_broker_exit_4(capsys: pytest.CaptureFixture[str]) -> None:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     assert main(["subscriptions", "--broker", f"http://127.0.0.1:{port}", "--retries", "0"]) == 4
-    assert "unavailable" in capsys.readouterr().err
+    assert f"cannot reach http://127.0.0.1:{port}: connection refused" in capsys.readouterr().err
 
 
 def test_plan_compares_declared_members_as_iris() -> None:

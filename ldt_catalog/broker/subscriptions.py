@@ -171,6 +171,8 @@ def _check_notification(notification: Any) -> list[str]:
             problems.append(f'"notification.endpoint.accept" must be one of {", ".join(_ACCEPTS)}')
     if "format" in notification and notification["format"] not in _FORMATS:
         problems.append(f'"notification.format" must be one of {", ".join(_FORMATS)}')
+    if "showChanges" in notification and not isinstance(notification["showChanges"], bool):
+        problems.append('"notification.showChanges" must be true or false')
     if "attributes" in notification and not _names(notification["attributes"]):
         problems.append('"notification.attributes" must be a non-empty array of strings')
     return problems

@@ -7,6 +7,7 @@ and maps broker failures to exit codes; the work is done by ``pipeline``, ``brok
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,6 +19,7 @@ import requests
 
 from ldt_catalog.broker import sync
 from ldt_catalog.broker.auth import BearerToken, OAuth2ClientCredentials
+from ldt_catalog.broker.cache import PublishCache, inputs_digest
 from ldt_catalog.broker.client import (
     CONTEXT_MODES,
     FLAVOURS,
@@ -33,7 +35,9 @@ from ldt_catalog.cli.build import DEFAULT_SEED
 from ldt_catalog.cli.exit_codes import ExitCode
 from ldt_catalog.consume.context_server import ContextServer
 from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, entity_context, ldt_term_definitions
+from ldt_catalog.package_data import data_dir
 from ldt_catalog.pipeline import stages
+from ldt_catalog.sources import hub
 
 ENV_BROKER = "NGSI_LD_BROKER_URL"
 ENV_TOKEN = "NGSI_LD_TOKEN"
@@ -142,6 +146,19 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="delete entities of our types that we created and that left the catalogue",
     )
+    # -- attribute-level sync and the check cache (broker/sync.py, broker/cache.py) --
+    publish.add_argument(
+        "--replace",
+        action="store_true",
+        help="write every changed entity whole (upsert) instead of only its changed attributes",
+    )
+    publish.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="run every check even if the pages, shapes and version are those of the last "
+        "successful publish to this broker and tenant",
+    )
+    # -- end --
     publish.add_argument(
         "--timeout",
         type=float,
@@ -254,7 +271,7 @@ def _client(args: argparse.Namespace, env: Mapping[str, str]) -> BrokerClient:
         context_url=(args.context_url or LDT_CONTEXT_URL) if mode == "link" else None,
         inline_context=entity_context(),
         timeout=(min(5.0, args.timeout), args.timeout),
-        retry=RetryPolicy(attempts=args.retries + 1),
+        retry=RetryPolicy(attempts=args.retries + 1, unreachable=not args.dry_run),
         verify=verify,
         progress=progress,
         batch_size=args.batch_size,
@@ -291,13 +308,23 @@ def run_publish(args: argparse.Namespace) -> int:
     except (UsageError, BrokerConfigError) as exc:
         print(f"ldt-catalog publish: {exc}", file=sys.stderr)
         return ExitCode.USAGE
+    paths = args.paths or [DEFAULT_SEED]
+    # -- the check cache: SHACL is skipped only when no input of it changed since the last success --
+    cache = PublishCache(Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ldt-catalog")
+    digest = inputs_digest(hub.find_pages(paths), sorted(data_dir("shapes").glob("*.ttl")))
+    skip = not args.no_cache and cache.fresh(client.base_url, client.tenant, digest)
+    if skip and client.progress:
+        client.progress("pages, shapes and version as at the last successful publish here: SHACL skipped")
+    # -- end --
     # exit 1 through cli.main when a page or a check fails; nothing has been sent then
-    with stages.checked_catalog(
-        args.paths or [DEFAULT_SEED], spool=True, progress=client.progress
-    ) as checked:
+    with stages.checked_catalog(paths, spool=True, shacl=not skip, progress=client.progress) as checked:
         for warning in checked.warnings:
             print(warning, file=sys.stderr)
-        return _send(args, client, checked.entities)
+        code = _send(args, client, checked.entities)
+    if code == ExitCode.OK and not args.dry_run:
+        with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
+            cache.record(client.base_url, client.tenant, digest)
+    return code
 
 
 def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dict[str, Any]]) -> int:
@@ -323,6 +350,7 @@ def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dic
             dry_run=args.dry_run,
             progress=client.progress,
             before_writes=upload,
+            replace=args.replace,
         )
     except BrokerUnavailable as exc:
         print(f"ldt-catalog publish: {client.scrub(str(exc))}", file=sys.stderr)

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any, overload
 
 from ldt_catalog.ngsild.context import entity_context
+from ldt_catalog.pipeline import litter
 from ldt_catalog.pipeline.index_store import IndexStore
 
 OrderKey = tuple[int, str]
@@ -182,7 +183,10 @@ class CatalogStore:
 
 @contextmanager
 def open_store(spool: bool) -> Iterator[CatalogStore]:
-    """A store in memory, or (``spool``) in a temporary folder removed on exit, however it exits."""
+    """A store in memory, or (``spool``) in a temporary folder removed on exit, however it exits.
+
+    A spool is locked while its run lives; spools of runs that died (SIGKILL) are removed first
+    (``litter``)."""
     if not spool:
         index = IndexStore(None)
         try:
@@ -190,7 +194,7 @@ def open_store(spool: bool) -> Iterator[CatalogStore]:
         finally:
             index.close()
         return
-    with tempfile.TemporaryDirectory(prefix="ldt-catalog-spool-") as spool_dir:
+    with tempfile.TemporaryDirectory(prefix=litter.PREFIX) as spool_dir, litter.claimed(Path(spool_dir)):
         folder = Path(spool_dir)
         index = IndexStore(folder)
         store = CatalogStore(

@@ -71,7 +71,7 @@ class Api:
                 {"GET": self.retrieve, "DELETE": self.delete, "PUT": self.replace},
             ),
             (
-                re.compile(rf"^{API}/entityOperations/(?P<op>create|upsert|update|delete)$"),
+                re.compile(rf"^{API}/entityOperations/(?P<op>create|upsert|update|delete)/?$"),
                 {"POST": self.batch},
             ),
             *manage.routes(),

@@ -69,6 +69,8 @@ class TestBroker:
         max_batch: int = 1000,
         max_body_bytes: int | None = None,
         supports_jsonld_contexts: bool = True,
+        host: str = "127.0.0.1",
+        port: int = 0,
     ) -> None:
         if flavour not in FLAVOURS:
             raise ValueError(f"unknown flavour {flavour!r}; one of {sorted(FLAVOURS)}")
@@ -76,6 +78,7 @@ class TestBroker:
         self.max_batch = max_batch
         self.max_body_bytes = max_body_bytes or FLAVOURS[flavour]["max_body_bytes"]
         self.supports_jsonld_contexts = supports_jsonld_contexts
+        self.address = (host, port)  # port 0: a free one
         self.faults = FaultPlan()
         self.requests_log: list[RecordedRequest] = []
         self._log_lock = threading.Lock()
@@ -91,9 +94,9 @@ class TestBroker:
     def start(self) -> TestBroker:
         if self._server is not None:
             return self
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(self.address, _Handler)
         server.broker = self
-        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        self.url = f"http://{self.address[0]}:{server.server_address[1]}"
         self.store = Store(self.url)
         self.subscriptions = Subscriptions(self.store)
         self.api = Api(self)

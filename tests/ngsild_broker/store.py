@@ -28,6 +28,9 @@ class Change:
     entity_id: str
     before: dict[str, Any] | None
     after: dict[str, Any] | None  # None: the entity was deleted
+    touched: set[str] | None = None
+    """IRIs of the attributes the request wrote, whatever their content (None: creation, deletion).
+    A replace writes them all, as real brokers do, so ``showChanges`` marks every one of them."""
 
 
 @dataclass
@@ -128,7 +131,8 @@ class Store:
             entity[iri] = _stamp(stored[iri], now)
         tenant.entities[entity_id] = entity
         tenant.version += 1
-        return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity))
+        touched = set(attribute_names(before)) | set(attribute_names(entity))
+        return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity), touched)
 
     def append(
         self,
@@ -182,7 +186,7 @@ class Store:
         return (
             updated,
             not_updated,
-            Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity)),
+            Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity), set(updated)),
         )
 
     def delete(self, tenant: Tenant, entity_id: str) -> Change:
@@ -216,7 +220,7 @@ class Store:
         entity["modifiedAt"] = now_iso()
         tenant.entities[entity_id] = entity
         tenant.version += 1
-        return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity))
+        return Change(tenant.name, entity_id, copy.deepcopy(before), copy.deepcopy(entity), {iri})
 
 
 def _restore(attr: Any, kept: dict[Any, dict[str, Any]], touched: set[Any]) -> Any:

@@ -190,6 +190,10 @@ class Subscriptions:
         if fmt not in _FORMATS:
             raise bad_data(f"notification.format must be one of {_FORMATS}, got {fmt!r}")
         out: dict[str, Any] = {"format": fmt, "endpoint": {**endpoint, "accept": accept}}
+        if "showChanges" in notification:
+            if not isinstance(notification["showChanges"], bool):
+                raise bad_data("notification.showChanges must be true or false")
+            out["showChanges"] = notification["showChanges"]
         if "attributes" in notification:
             out["attributes"] = [
                 self._iri(n, handle) for n in _names(notification["attributes"], "attributes")
@@ -298,6 +302,12 @@ class Subscriptions:
             data = {"id": image["id"], "type": types[0] if len(types) == 1 else types, "deletedAt": now_iso()}
         else:
             data = compact_entity(change.after, handle, attrs=attrs, fmt=notification["format"])
+            if (
+                notification.get("showChanges")
+                and change.before is not None
+                and notification["format"] == "normalized"
+            ):
+                show_changes(data, change, handle, attrs)
         self._enqueue(tenant, sub, data, reason)
 
     def _trigger(self, sub: dict[str, Any], change: Change) -> str | None:
@@ -407,6 +417,52 @@ class Subscriptions:
                 notification["lastFailure"] = now
                 notification["timesFailed"] = notification.get("timesFailed", 0) + 1
                 notification["status"] = "failed"
+
+
+PREVIOUS = {
+    "value": "previousValue",
+    "object": "previousObject",
+    "languageMap": "previousLanguageMap",
+    "json": "previousJson",
+}
+DELETED = "urn:ngsi-ld:null"
+
+
+def show_changes(data: dict[str, Any], change: Change, handle: ContextHandle, attrs: set[str] | None) -> None:
+    """``showChanges`` (§5.2.12, NGSI-LD 1.6.1+): each attribute the request wrote carries its value
+    before it (``previousValue``, ``previousObject``, ``previousLanguageMap``, ``previousJson``); an
+    attribute it deleted appears with the value ``urn:ngsi-ld:null`` and its previous value, as
+    Orion-LD renders deletions (FIWARE/context.Orion-LD#1389).  The rest of the entity is sent as
+    it is (the notification always carries the entity, §5.3.1), without ``previous*``."""
+    before = change.before or {}
+    touched = (
+        change.touched if change.touched is not None else changed_attributes(change.before, change.after)
+    )
+    earlier = compact_entity(before, handle, attrs=attrs)
+    for iri in sorted(touched):
+        if iri not in before or (attrs is not None and iri not in attrs):
+            continue
+        name = handle.compact_term(iri)
+        old = earlier.get(name)
+        old_by_id = {
+            i.get("datasetId"): i for i in (old if isinstance(old, list) else [old]) if isinstance(i, dict)
+        }
+        if name not in data:
+            deleted = []
+            for instance in old_by_id.values():
+                member = next((m for m in PREVIOUS if m in instance), "value")
+                kept = {k: v for k, v in instance.items() if k in ("type", "datasetId")}
+                deleted.append({**kept, "value": DELETED, PREVIOUS[member]: instance.get(member)})
+            data[name] = deleted[0] if len(deleted) == 1 else deleted
+            continue
+        current = data[name]
+        for instance in current if isinstance(current, list) else [current]:
+            previous = old_by_id.get(instance.get("datasetId")) if isinstance(instance, dict) else None
+            if previous is None:
+                continue
+            for member, marker in PREVIOUS.items():
+                if member in previous:
+                    instance[marker] = previous[member]
 
 
 def _selects(selector: dict[str, Any], entity: dict[str, Any]) -> bool:
