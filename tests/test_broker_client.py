@@ -405,7 +405,9 @@ def test_upload_refused_where_the_broker_has_no_context_store() -> None:
 
 def test_tenant_header_and_entity_id_encoding() -> None:
     session = FakeSession(response(200, {"id": "x"}))
-    client(session, tenant="urn:ngsi-ld:tenant:t1").retrieve("urn:ngsi-ld:Initiative:a/b?c#d%e f")
+    client(session, tenant="urn:ngsi-ld:tenant:t1").request(
+        "GET", f"/entities/{b.encode_id('urn:ngsi-ld:Initiative:a/b?c#d%e f')}"
+    )
     call = session.calls[0]
     assert (
         call["url"]

@@ -417,7 +417,7 @@ def test_lines_name_what_changed() -> None:
             }
         ],
     )
-    assert notifications.describe(notifications.parse_notification(json.dumps(shown))) == [
+    assert notifications.ChangeTracker().lines(notifications.parse_notification(json.dumps(shown))) == [
         "Initiative DUET updated: title"
     ]
 

@@ -65,6 +65,3 @@ class PublishCache:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-
-    def forget(self, broker_url: str, tenant: str | None) -> None:
-        self._file(broker_url, tenant).unlink(missing_ok=True)

@@ -297,10 +297,6 @@ class BrokerClient(Transport):
         except ResourceNotFound:
             return
 
-    def retrieve(self, entity_id: str) -> dict[str, Any]:
-        body: dict[str, Any] = self.request("GET", f"/entities/{encode_id(entity_id)}").json()
-        return body
-
     # -- @context management -----------------------------------------------------------------
 
     def upload_context(self, document: Mapping[str, Any]) -> str:

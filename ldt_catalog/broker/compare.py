@@ -39,8 +39,6 @@ from ldt_catalog.ngsild.entities import ENTITY_TYPES
 from ldt_catalog.rdf import convert as rdf
 
 PROVENANCE_IRI = LDT_NAMESPACE + "provenance"
-JSON_VALUE_IRI = NGSI_LD + "hasJSON"
-DATASET_ID_IRI = NGSI_LD + "datasetId"
 SYSTEM_IRIS = frozenset(NGSI_LD + n for n in ("createdAt", "modifiedAt", "deletedAt", "instanceId"))
 SYSTEM_MEMBERS = frozenset({"createdAt", "modifiedAt", "deletedAt", "instanceId"})
 VOLATILE_PROVENANCE = ("line", "fieldLines")

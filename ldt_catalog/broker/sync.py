@@ -130,10 +130,6 @@ class SyncResult:
         }
 
 
-def _reason(exc: BrokerProblem) -> str:
-    return str(exc).split(": ", 1)[-1]
-
-
 def apply_writes(client: BrokerClient, writes: Sequence[EntityWrite]) -> SyncResult:
     """Send one chunk's writes: attribute deletes, one batch of fragments, one batch of whole entities."""
     done = SyncResult()

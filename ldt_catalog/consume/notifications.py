@@ -357,11 +357,6 @@ class ChangeTracker:
         return out
 
 
-def describe(notification: Notification) -> list[str]:
-    """Lines for one notification on its own (no memory of earlier ones)."""
-    return ChangeTracker().lines(notification)
-
-
 # -- the receiver -----------------------------------------------------------------------------------
 
 
