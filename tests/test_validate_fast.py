@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from bench.generate import write_pages
+from ldt_catalog.accelerators import reference
 from ldt_catalog.ngsild.entities import catalog_entities
 from ldt_catalog.pipeline import build as pipeline
-from ldt_catalog.accelerators import reference
 from ldt_catalog.validation.checks import entity_validator, is_valid_fast, validate_entity
 from ldt_catalog.validation.fast_schema import UnsupportedPattern, python_regex
 from tests.factories import make_catalog

@@ -22,7 +22,15 @@ from referencing.jsonschema import DRAFT202012
 from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.errors import Diagnostic, Severity
 from ldt_catalog.package_data import data_dir
-from ldt_catalog.rdf.convert import Iri, NodeConverter, Subject, TermTable, entity_subjects, to_graph
+from ldt_catalog.rdf.convert import (
+    Iri,
+    NodeConverter,
+    Subject,
+    TermTable,
+    document_subjects,
+    entity_subjects,
+    to_graph,
+)
 from ldt_catalog.validation.chunks import CHUNK_WEIGHT, Survey, chunk, chunkable, slices, survey
 from ldt_catalog.validation.fast_schema import compile_validators
 from ldt_catalog.validation.fast_shacl.checker import (
@@ -181,17 +189,20 @@ def shacl_problems_chunked(
     ``@graph`` nodes of a document whose ``@context`` is ``context``.  The diagnostics are those
     pySHACL gives for the whole graph.
 
-    Shapes the direct checker supports (ours) are checked by it, in this process (``shacl_direct``).
-    Others go to pySHACL, chunk by chunk (``shacl_chunks``), or on the whole graph when chunks are
+    Shapes the direct checker supports (ours) are checked by it, in this process (``fast_shacl``).
+    Others go to pySHACL, chunk by chunk (``chunks``), or on the whole graph when chunks are
     not exact for them; with ``processes`` > 0 the chunks are then validated by that many fresh
     worker processes, each sent only its chunk's nodes, so that the memory of a worker stays that
-    of one chunk.  The direct checker does not use workers: on the shared 2-core VM, starting
-    them and sending them the nodes cost more than they saved (both views, 10,000 initiatives:
-    4.4 s in this process, 5.0 to 7.3 s with two workers; 50,000: 27 s and 32 s).
+    of one chunk.  The direct checker does not use workers: starting them and sending them the
+    nodes cost more than they saved (bench/README.md).
+
+    In reference mode (``accelerators``), pyld makes the graph and pySHACL validates it whole.
 
     With ``store``, a directory, what the parts need to know of the whole (the survey) is kept
     there in SQLite rather than in memory (``survey_store``): publish's way for large catalogues.
     """
+    if reference_mode():
+        return shacl_problems(to_graph(_whole_graph_subjects(context, nodes)), shapes, locate)
     direct = compile_shapes(shapes)
     if direct is None and not chunkable(shapes):
         return shacl_problems(to_graph(_trees(context, nodes)), shapes, locate)
@@ -273,6 +284,13 @@ def _report(found: Iterable[ShaclIssue]) -> ShaclReport:
 _Found = tuple[set[ShaclIssue], set[ShaclIssue], list[Subject]]
 _worker_state: dict[str, Any] = {}
 _converters: dict[str, NodeConverter] = {}  # one per distinct entity @context, kept across calls
+
+
+def _whole_graph_subjects(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[Subject]:
+    """The subjects of every node, from one document for ``@graph`` nodes (pyld's in reference mode)."""
+    if context is None:
+        return entity_subjects(nodes)
+    return document_subjects({"@context": context, "@graph": list(nodes)})
 
 
 def _trees(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[Subject]:
