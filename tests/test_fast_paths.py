@@ -10,10 +10,12 @@ import io
 import json
 import random
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from ldt_catalog import accelerators
 from ldt_catalog.model.catalog import _PLAIN_RELATIVE_PATH, _url_rules
 from ldt_catalog.ngsild.context import entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
@@ -21,6 +23,13 @@ from ldt_catalog.rdf import canonical, turtle
 from ldt_catalog.rdf import convert as rdf
 from ldt_catalog.sources import hub
 from tests.factories import make_catalog
+
+
+@pytest.fixture(autouse=True)
+def _accelerated() -> Iterator[None]:
+    """These tests are of the fast paths: in accelerated mode, whatever mode the suite runs in."""
+    with accelerators.reference(False):
+        yield
 
 
 def random_text(rng: random.Random, chars: list[str], longest: int = 12) -> str:

@@ -14,7 +14,7 @@ import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,14 @@ from ldt_catalog.validation.chunks import chunkable, survey
 from ldt_catalog.validation.fast_shacl.checker import check_part, compile_shapes, exact_for
 from tests.conftest import ROOT, SEED_DIR
 from tests.test_validate_chunks import catalog_of_five, entity, node
+
+
+@pytest.fixture(autouse=True)
+def _accelerated() -> Iterator[None]:
+    """These tests are of the fast paths: in accelerated mode, whatever mode the suite runs in."""
+    with accelerators.reference(False):
+        yield
+
 
 View = dict[str, Any]
 Entities = list[dict[str, Any]]

@@ -91,7 +91,10 @@ def write_ntriples(subjects: Iterable[Subject], out: IO[str]) -> None:
         if isinstance(term, Iri):
             return rdflib.URIRef(term.value)
         if isinstance(term, BlankNode):
-            return bnodes.setdefault(term.label, rdflib.BNode(term.label))
+            node = bnodes.get(term.label)
+            if node is None:  # labelled in order of first use: the same subjects, the same text
+                node = bnodes[term.label] = rdflib.BNode(f"b{len(bnodes)}")
+            return node
         if term.language is not None:
             return rdflib.Literal(term.lexical, lang=term.language, normalize=False)
         if term.datatype == XSD_STRING:  # the same term as a plain literal, written shorter

@@ -23,6 +23,7 @@ from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.errors import Diagnostic, Severity
 from ldt_catalog.package_data import data_dir
 from ldt_catalog.rdf.convert import (
+    EntitySubjects,
     Iri,
     NodeConverter,
     Subject,
@@ -89,11 +90,9 @@ def _fast_validators() -> dict[str, jsonschema_rs.Validator]:
 
 
 def is_valid_fast(entity: Mapping[str, Any]) -> bool | None:
-    """Whether the fast engine finds the entity valid; None for an unknown type or in reference mode."""
+    """Whether the fast engine finds the entity valid; None for an entity of an unknown type."""
     validator = _fast_validators().get(str(entity.get("type")))
-    if validator is None or reference_mode():
-        return None
-    return bool(validator.is_valid(entity))
+    return None if validator is None else bool(validator.is_valid(entity))
 
 
 def _error_path(error: ValidationError) -> str:
@@ -125,7 +124,7 @@ def validate_entity(entity: Mapping[str, Any], where: str | None = None) -> list
     entity_type = entity.get("type")
     if entity_type not in SCHEMA_FILES:
         return [Diagnostic(location, f"{entity_id}: unknown entity type {entity_type!r}")]
-    if is_valid_fast(entity):
+    if not reference_mode() and is_valid_fast(entity):
         return []  # only an entity the fast check refuses is explained, error by error, by jsonschema
     problems: list[Diagnostic] = []
     for error in sorted(entity_validator(str(entity_type)).iter_errors(entity), key=lambda e: e.path):
@@ -305,7 +304,7 @@ def _indexed_trees(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[tu
             yield from ((index, tree) for tree in converter.subjects(node))
         return
     for index, entity in enumerate(nodes):
-        yield from ((index, tree) for tree in entity_subjects([entity], cache=_converters))
+        yield from ((index, tree) for tree in EntitySubjects([entity], _converters))  # ours in any mode
 
 
 def _start_worker(surveyed: Survey, shapes_turtle: str) -> None:
