@@ -10,17 +10,26 @@ import io
 import json
 import random
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from ldt_catalog import accelerators
 from ldt_catalog.model.catalog import _PLAIN_RELATIVE_PATH, _url_rules
 from ldt_catalog.ngsild.context import entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
+from ldt_catalog.rdf import canonical, turtle
 from ldt_catalog.rdf import convert as rdf
-from ldt_catalog.rdf import turtle
 from ldt_catalog.sources import hub
 from tests.factories import make_catalog
+
+
+@pytest.fixture(autouse=True)
+def _accelerated() -> Iterator[None]:
+    """These tests are of the fast paths: in accelerated mode, whatever mode the suite runs in."""
+    with accelerators.reference(False):
+        yield
 
 
 def random_text(rng: random.Random, chars: list[str], longest: int = 12) -> str:
@@ -144,12 +153,12 @@ def test_prefixed_names_as_the_plain_loop_makes_them(prefixes: dict[str, str]) -
     for _ in range(5000):
         value = rng.choice(starts) + random_text(rng, chars, 6)
         writer = turtle.TurtleWriter.__new__(turtle.TurtleWriter)
-        writer._use_prefixes(prefixes)  # none at all: as ``to_ntriples`` writes
+        writer._use_prefixes(prefixes)  # none at all: every IRI in full
         assert writer.iri(value) == prefixed_the_plain_way(value, prefixes), value
 
 
 def has_float_the_plain_way(value: Any) -> bool:
-    """``rdf._has_float`` as it was: every item through the general checks, on a stack."""
+    """``canonical._has_float`` as it was: every item through the general checks, on a stack."""
     pending = [value]
     while pending:
         item = pending.pop()
@@ -167,7 +176,7 @@ def has_float_the_plain_way(value: Any) -> bool:
 def canonical_json_the_plain_way(value: Any) -> str:
     if not has_float_the_plain_way(value):
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return rdf._jcs(value)
+    return canonical._jcs(value)
 
 
 def random_json(rng: random.Random, depth: int = 0) -> Any:
@@ -218,7 +227,7 @@ def test_has_float_is_the_plain_walk() -> None:
     values += [nested(leaf, depth) for leaf in (1.5, 2**60, 7, "x") for depth in (60, 70, 200)]
     values += [{"a": Number(2**60)}, [Number(3)], {"a": True, "b": [False, None]}, 2**53, -(2**53) + 1]
     for value in values:
-        assert rdf._has_float(value) == has_float_the_plain_way(value), value
+        assert canonical._has_float(value) == has_float_the_plain_way(value), value
 
 
 # -- rdf.py: entities written as Turtle straight from their dicts ----------------------------------

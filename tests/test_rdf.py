@@ -10,10 +10,12 @@ import pyoxigraph
 import pytest
 from pyld import jsonld
 
+from ldt_catalog.accelerators import reference, reference_mode
 from ldt_catalog.ngsild.context import entity_context, jsonld_options
 from ldt_catalog.ngsild.entities import catalog_entities, catalog_view
 from ldt_catalog.rdf import convert as rdf
 from ldt_catalog.rdf import turtle
+from tests.conftest import SEED_DIR
 from tests.factories import make_catalog
 
 
@@ -84,9 +86,9 @@ def test_values_survive_exactly(value: Any) -> None:
     }
     expected = pyld_nquads([entity])
     assert_same_terms(expected, turtle_as_ntriples(write(rdf.entity_subjects([entity]))))
-    assert_same_terms(expected, "".join(turtle.to_ntriples(rdf.entity_subjects([entity]))))
 
 
+@reference(False)  # pyld, the reference, converts them
 def test_geojson_coordinates_are_refused_not_mangled() -> None:
     """@list containers are outside the writer's subset: it must say so instead of guessing."""
     entity = {
@@ -114,3 +116,69 @@ def test_rdflib_graph_has_the_same_triples() -> None:
     graph = rdf.to_graph(rdf.document_subjects(view))
     assert len(graph) == len(canonical(pyld_nquads(view)))
     assert json.loads(json.dumps(view)) == view
+
+
+# -- reference mode: pyld's triples, rdflib's N-Triples, the same RDF --------------------------------
+
+
+def both_ways(make: Any) -> tuple[str, str]:
+    """The Turtle ``make()`` gives in accelerated mode, then in reference mode."""
+    with reference(False):
+        fast = make()
+    with reference():
+        slow = make()
+    return fast, slow
+
+
+def seed_documents() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    from ldt_catalog.pipeline import build as pipeline
+
+    catalog = pipeline.load_catalog([SEED_DIR])
+    return list(catalog_entities(catalog)), catalog_view(catalog)
+
+
+@pytest.mark.parametrize("source", ["factories", "seed"])
+def test_reference_mode_writes_the_same_rdf(source: str) -> None:
+    if source == "seed":
+        entities, view = seed_documents()
+    else:
+        entities, view = list(catalog_entities(make_catalog())), catalog_view(make_catalog())
+    for make in (lambda: write(rdf.entity_subjects(entities)), lambda: write(rdf.document_subjects(view))):
+        fast, slow = both_ways(make)
+        assert "@prefix" in fast and "@prefix" not in slow  # ours, then rdflib's N-Triples
+        assert_same_terms(turtle_as_ntriples(fast), turtle_as_ntriples(slow))
+
+
+@pytest.mark.parametrize("value", EDGE_VALUES, ids=[repr(v)[:20] for v in EDGE_VALUES])
+def test_reference_mode_keeps_values_exactly(value: Any) -> None:
+    """rdflib writes every literal as pyld made it: no double rounded, no string normalized."""
+    entity = {
+        "id": "urn:ngsi-ld:Thing:x",
+        "type": "Thing",
+        "plain": {"type": "Property", "value": value},
+        "json": {"type": "JsonProperty", "json": {"v": value}},
+        "@context": entity_context(),
+    }
+    fast, slow = both_ways(lambda: write(rdf.entity_subjects([entity])))
+    assert_same_terms(pyld_nquads([entity]), turtle_as_ntriples(slow))
+    assert_same_terms(turtle_as_ntriples(fast), turtle_as_ntriples(slow))
+
+
+def test_reference_blank_nodes_of_separate_calls_stay_apart() -> None:
+    """Two calls give pyld's ``_:b0`` each; in one graph they must stay two nodes."""
+    entities = list(catalog_entities(make_catalog()))
+    with reference():
+        graph = rdf.to_graph([*rdf.entity_subjects(entities[:1]), *rdf.entity_subjects(entities[:1])])
+        single = rdf.to_graph(rdf.entity_subjects(entities[:1]))
+    blank = [s for s in set(single.subjects()) if not str(s).startswith("urn:")]
+    assert blank and len(set(graph.subjects())) == len(set(single.subjects())) + len(blank)
+
+
+def test_reference_mode_is_a_switch() -> None:
+    before = reference_mode()  # the suite may run in either mode
+    with reference():
+        assert reference_mode()
+        with reference(False):
+            assert not reference_mode()
+        assert reference_mode()
+    assert reference_mode() == before

@@ -10,10 +10,11 @@ pySHACL's own results (nested ``sh:detail`` results included) to prove that they
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
+from ldt_catalog import accelerators
 from ldt_catalog.errors import Diagnostic, Severity
 from ldt_catalog.ngsild.entities import catalog_context
 from ldt_catalog.pipeline import stages
@@ -30,6 +32,14 @@ from ldt_catalog.validation.chunks import chunkable, survey
 from ldt_catalog.validation.fast_shacl.checker import check_part, compile_shapes, exact_for
 from tests.conftest import ROOT, SEED_DIR
 from tests.test_validate_chunks import catalog_of_five, entity, node
+
+
+@pytest.fixture(autouse=True)
+def _accelerated() -> Iterator[None]:
+    """These tests are of the fast paths: in accelerated mode, whatever mode the suite runs in."""
+    with accelerators.reference(False):
+        yield
+
 
 View = dict[str, Any]
 Entities = list[dict[str, Any]]
@@ -55,6 +65,26 @@ def assert_direct_is_pyshacl(
 ) -> list[Diagnostic]:
     assert compile_shapes(shapes) is not None
     expected = reference(nodes, context, shapes)
+    with accelerators.reference(False):
+        _assert_direct_gives(expected, nodes, context, shapes, weights)
+    with accelerators.reference():  # pyld's graph, pySHACL on the whole of it
+        found = shacl_problems_chunked(nodes, context, shapes, locate)
+    # pyld, as JSON-LD 1.1 says, drops the triples of an IRI that is not well-formed (one with a
+    # space): pySHACL then has nothing to say of it (JSON Schema's pattern on ``id`` still does)
+    assert found == [d for d in expected if not _ILL_FORMED_IRI.match(d.message)]
+    return expected
+
+
+_ILL_FORMED_IRI = re.compile(r"<[^>]* [^>]*>: ")
+
+
+def _assert_direct_gives(
+    expected: list[Diagnostic],
+    nodes: list[dict[str, Any]],
+    context: Any,
+    shapes: rdflib.Graph,
+    weights: Iterable[int],
+) -> None:
     for weight in weights:
         for stored in (False, True):  # the survey in memory, then in SQLite
             with tempfile.TemporaryDirectory() as folder:
@@ -65,7 +95,6 @@ def assert_direct_is_pyshacl(
             assert found == expected, f"parts of weight {weight}, survey stored: {stored}:\n" + "\n".join(
                 [f"pySHACL: {d!r}" for d in expected] + [f"direct:  {d!r}" for d in found]
             )
-    return expected
 
 
 # -- crafted catalogue views: every constraint of catalog.shacl.ttl -----------------------------
@@ -383,6 +412,7 @@ def test_seed_catalogue_direct_equals_pyshacl() -> None:
     _check_real(*_views([SEED_DIR]))
 
 
+@pytest.mark.large
 def test_generated_hub_direct_equals_pyshacl(tmp_path: Path) -> None:
     command = [sys.executable, str(ROOT / "bench" / "generate.py"), "--n", "300", "--out", str(tmp_path)]
     subprocess.run(command, check=True, capture_output=True)

@@ -1,9 +1,10 @@
-"""The fast JSON Schema path (fastjsonschema) decides exactly as jsonschema does, on every shape.
+"""The fast JSON Schema path (jsonschema-rs) decides exactly as jsonschema does, on every shape.
 
-``validate_entity`` lets fastjsonschema decide valid or invalid and asks jsonschema for the
+``validate_entity`` lets jsonschema-rs decide valid or invalid and asks jsonschema for the
 messages only when it is invalid, so the two must agree: on every entity we produce, and on a
 corpus of broken ones (forbidden characters, missing attributes, wrong kinds, bad URIs and
-e-mails, ``$`` before a trailing newline, bools posing as numbers ...).
+e-mails, ``$`` before a trailing newline, whitespace the two regex dialects disagree on, bools posing
+as numbers ...).
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from typing import Any
 import pytest
 
 from bench.generate import write_pages
+from ldt_catalog.accelerators import reference
 from ldt_catalog.ngsild.entities import catalog_entities
 from ldt_catalog.pipeline import stages
-from ldt_catalog.validation.checks import entity_validator, fast_schema, is_valid_fast, validate_entity
+from ldt_catalog.validation import checks
+from ldt_catalog.validation.checks import entity_validator, is_valid_fast, validate_entity
+from ldt_catalog.validation.fast_schema import UnsupportedPattern, python_regex
 from tests.factories import make_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,6 +184,10 @@ def initiative_mutations() -> Iterator[tuple[str, Mutation]]:
         _set("status", [{"type": "Property", "value": "a", "datasetId": "urn:ngsi-ld:Dataset:a"}]),
     )
     yield "multi-instance empty", _set("status", [])
+    # Python's ``\s`` (str.isspace) and ECMA-262's differ on these: the fast engine must read re's
+    for char in "\x1c\x1f\x85\xa0\u2028\u3000\u200b\ufeff":
+        yield f"url with U+{ord(char):04X}", _set("url/json", [{"url": f"https://x.eu/a{char}b"}])
+        yield f"attribute name with U+{ord(char):04X}", _set(f"name{char}x", {"type": "Property", "value": 1})
 
 
 def cluster_mutations() -> Iterator[tuple[str, Mutation]]:
@@ -225,7 +233,30 @@ def test_the_corpus_is_mostly_invalid() -> None:
     assert invalid >= 0.8 * len(CASES)
 
 
-def test_dollar_means_what_python_re_means() -> None:
-    schema = fast_schema("Initiative")
-    pattern = schema["properties"]["id"]["pattern"]
-    assert "$" not in pattern and pattern.endswith(r"(?=\n?\Z)")
+@pytest.mark.parametrize(
+    ("entity_type", "label", "mutate"), CASES, ids=[f"{t}: {label}" for t, label, _ in CASES]
+)
+def test_reference_mode_gives_the_same_diagnostics(entity_type: str, label: str, mutate: Mutation) -> None:
+    entity = base(entity_type)
+    mutate(entity)
+    with reference(False):
+        fast = [str(d) for d in validate_entity(entity)]
+    with reference(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checks, "is_valid_fast", _not_asked)  # jsonschema alone decides
+        assert [str(d) for d in validate_entity(entity)] == fast, label
+
+
+def _not_asked(entity: Entity) -> bool:
+    raise AssertionError("the fast engine was asked in reference mode")
+
+
+def test_patterns_read_as_python_re_reads_them() -> None:
+    assert python_regex("^a$|^b$") == r"^a(?=\n?\z)|^b(?=\n?\z)"
+    assert python_regex(r"^[^\s<]+\$") == r"^[^" + python_regex(r"\s")[1:-1] + r"<]+\$"
+    assert "\\u001C-\\u0020" in python_regex(r"\s")
+
+
+@pytest.mark.parametrize("pattern", [r"^\d+$", r"\w", r"\bx", r"\S", "a.b", "[$]"])
+def test_patterns_read_differently_are_refused(pattern: str) -> None:
+    with pytest.raises(UnsupportedPattern, match="pattern"):
+        python_regex(pattern)

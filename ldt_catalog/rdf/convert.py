@@ -1,4 +1,4 @@
-"""Pure: our JSON-LD documents to RDF triples, written straight to Turtle.
+"""Pure: our JSON-LD documents to RDF subject trees, with the few JSON-LD rules they use.
 
 pyld's ``to_rdf`` is the reference, but it runs the full JSON-LD algorithms per document, which is
 an order of magnitude slower than this tool needs at scale.  Here the contexts are turned once into
@@ -7,280 +7,85 @@ compact IRI expansion, ``@type`` coercion to ``@id``/``@vocab``/``@json``/dataty
 and language maps, nested node objects).  Anything outside that subset raises ``UnsupportedJsonLd``
 rather than guessing.  Tests prove the output isomorphic to pyld's, term for term.
 
-Literals are written with their exact lexical form (numbers in the canonical form pyld uses), so
-nothing is lost to a serializer's rounding.  ``turtle`` writes the trees (and most entities
-straight from their dicts) as Turtle.
+Literals are written with their exact lexical form (numbers in the canonical form pyld uses,
+``canonical``), so nothing is lost to a serializer's rounding.  ``turtle`` writes the trees (and
+most entities straight from their dicts) as Turtle.  In reference mode (``accelerators``),
+``entity_subjects`` and ``document_subjects`` give pyld's triples instead (``reference``).
+
+The terms, the term table and the canonical forms live in their own modules; their names are
+also this module's, where the rest of the package has always found them.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ldt_catalog.errors import LdtCatalogError
-from ldt_catalog.ngsild.context import load_context_document
-
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_TYPE = RDF + "type"
-RDF_LANG_STRING = RDF + "langString"
-RDF_JSON = RDF + "JSON"
-XSD_STRING = XSD + "string"
-XSD_INTEGER = XSD + "integer"
-XSD_DOUBLE = XSD + "double"
-XSD_BOOLEAN = XSD + "boolean"
-
-KEYWORD_ALIASES = {"@id", "@type"}
-
-
-class UnsupportedJsonLd(LdtCatalogError):
-    """A document uses a JSON-LD feature outside the subset this writer implements."""
-
-
-@dataclass(frozen=True, slots=True)
-class Iri:
-    value: str
-
-
-@dataclass(frozen=True, slots=True)
-class BlankNode:
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    lexical: str
-    datatype: str = XSD_STRING
-    language: str | None = None
-
-
-Term = Iri | BlankNode | Literal
-
-
-@dataclass(slots=True)
-class Subject:
-    """A subject and its predicate/object pairs; nested blank nodes stay nested for Turtle."""
-
-    term: Iri | BlankNode
-    pairs: list[tuple[str, Term | Subject]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class TermDefinition:
-    iri: str
-    type_mapping: str | None = None  # "@id", "@vocab", "@json" or a datatype IRI
-    language: str | None = None
-    container: str | None = None
-
-
-class TermTable:
-    """The active context of a list of contexts (later ones win), resolved once."""
-
-    def __init__(self, contexts: Sequence[dict[str, Any] | str]) -> None:
-        raw: dict[str, Any] = {}
-        self.vocab: str | None = None
-        for context in contexts:
-            definitions = load_context_document(context)["@context"] if isinstance(context, str) else context
-            for key, value in definitions.items():
-                if key == "@vocab":
-                    self.vocab = value
-                elif not key.startswith("@"):
-                    raw[key] = value
-        self._raw = raw
-        self.terms: dict[str, TermDefinition] = {}
-        self.aliases: dict[str, str] = {}
-        for term, value in raw.items():
-            if isinstance(value, str) and value in KEYWORD_ALIASES:
-                self.aliases[term] = value
-            elif isinstance(value, str):
-                self.terms[term] = TermDefinition(self._expand_compact(value))
-            elif isinstance(value, dict):
-                type_mapping = value.get("@type")
-                if type_mapping is not None and not type_mapping.startswith("@"):
-                    type_mapping = self._expand_compact(type_mapping)
-                self.terms[term] = TermDefinition(
-                    self._expand_compact(value.get("@id", term)),
-                    type_mapping,
-                    value.get("@language"),
-                    value.get("@container"),
-                )
-
-    def _expand_compact(self, value: str) -> str:
-        """A term's IRI: a prefix:suffix with a known prefix, an absolute IRI, or another term."""
-        prefix, colon, suffix = value.partition(":")
-        if colon and not suffix.startswith("//"):
-            prefix_value = self._raw.get(prefix)
-            if isinstance(prefix_value, str):
-                return prefix_value + suffix
-            if isinstance(prefix_value, dict) and "@id" in prefix_value:
-                return str(prefix_value["@id"]) + suffix
-            return value
-        if colon:
-            return value
-        target = self._raw.get(value)
-        if isinstance(target, str) and target != value:
-            return self._expand_compact(target)
-        if self.vocab is not None:
-            return self.vocab + value
-        raise UnsupportedJsonLd(f"term {value!r} has no IRI in the active context")
-
-    def expand_vocab(self, value: str) -> str:
-        """Expand a type name or property key, as JSON-LD does with ``vocab: true``."""
-        definition = self.terms.get(value)
-        if definition is not None:
-            return definition.iri
-        if ":" in value:
-            return self._expand_compact(value)
-        if self.vocab is not None:
-            return self.vocab + value
-        raise UnsupportedJsonLd(f"{value!r} is not a term of the active context and there is no @vocab")
-
-
-class BlankNodeIssuer:
-    def __init__(self, prefix: str = "b") -> None:
-        self._prefix = prefix
-        self._count = 0
-
-    def new(self) -> BlankNode:
-        self._count += 1
-        return BlankNode(f"{self._prefix}{self._count}")
-
-    def skip(self, count: int) -> None:
-        """Leave ``count`` labels unused: those of blank nodes a writer did not need to make."""
-        self._count += count
-
-
-def canonical_json(value: Any) -> str:
-    """The RFC 8785 (JCS) form of a JSON value, as JSON-LD requires for ``rdf:JSON`` literals.
-
-    ``json.dumps`` already sorts keys and escapes strings as JCS does; only numbers differ (JCS
-    writes them as ECMAScript does), so values holding floats take the slower path.  The value is
-    encoded first: that refuses what is no JSON (a cycle too) before ``_has_float`` walks it.
-    """
-    text = _SORTED_JSON.encode(value) if _ENCODE_SORTED is None else "".join(_ENCODE_SORTED(value, 0))
-    return _jcs(value) if _has_float(value) else text
-
-
-_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-"""``json.dumps`` with these options, made once: ``dumps`` builds an encoder on every call."""
-_ENCODE_SORTED = (
-    c_make_encoder(None, _SORTED_JSON.default, encode_basestring, None, ":", ",", True, False, True)
-    if c_make_encoder is not None
-    else None
+from ldt_catalog.accelerators import reference_mode
+from ldt_catalog.rdf import reference
+from ldt_catalog.rdf.canonical import canonical_double, canonical_json, ecmascript_number
+from ldt_catalog.rdf.term_table import KEYWORD_ALIASES, TermDefinition, TermTable
+from ldt_catalog.rdf.terms import (
+    RDF,
+    RDF_JSON,
+    RDF_LANG_STRING,
+    RDF_TYPE,
+    XSD,
+    XSD_BOOLEAN,
+    XSD_DOUBLE,
+    XSD_INTEGER,
+    XSD_STRING,
+    BlankNode,
+    BlankNodeIssuer,
+    Iri,
+    Literal,
+    Subject,
+    Term,
+    UnsupportedJsonLd,
+    flatten,
+    to_graph,
+    to_graph_term,
 )
-"""The C encoder that ``_SORTED_JSON.encode`` makes on every call (``None`` where there is none),
-made once; without the check for cycles, which a JSON tree cannot have (a cycle still fails, as
-``RecursionError``)."""
 
-
-_EXACT_INTEGER_LIMIT = 2**53  # beyond this, JCS (as ECMAScript) sees a double
-_NESTED_FAST_DEPTH = 64  # deeper containers take the loop of ``_has_float_anywhere``, not recursion
-
-
-def _has_float(value: Any, depth: int = 0) -> bool:
-    """Whether a JSON value holds a float or an integer too large for a double to keep exactly.
-
-    Dicts and lists of the exact JSON types are checked here (most items are strings and small
-    integers); anything else, and deep nesting, is left to ``_has_float_anywhere``.
-    """
-    kind = type(value)
-    if kind is dict:
-        items: Iterable[Any] = value.values()
-    elif kind is list:
-        items = value
-    else:
-        return _has_float_anywhere(value)
-    if depth > _NESTED_FAST_DEPTH:
-        return _has_float_anywhere(value)
-    for item in items:
-        kind = type(item)
-        if kind is str:
-            continue
-        if kind is int:
-            if -_EXACT_INTEGER_LIMIT < item < _EXACT_INTEGER_LIMIT:
-                continue
-            return True
-        if kind is dict or kind is list:
-            if _has_float(item, depth + 1):
-                return True
-        elif kind is not bool and item is not None and _has_float_anywhere(item):
-            return True
-    return False
-
-
-def _has_float_anywhere(value: Any) -> bool:
-    """``_has_float`` for any value, without recursion: subclasses of the JSON types included."""
-    pending = [value]
-    while pending:
-        item = pending.pop()
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is int:  # the common number, before the general checks below
-            if -_EXACT_INTEGER_LIMIT < item < _EXACT_INTEGER_LIMIT:
-                continue
-            return True
-        if isinstance(item, dict):
-            pending.extend(item.values())
-        elif isinstance(item, list):
-            pending.extend(item)
-        elif isinstance(item, float) or (
-            isinstance(item, int) and not isinstance(item, bool) and abs(item) >= _EXACT_INTEGER_LIMIT
-        ):
-            return True
-    return False
-
-
-def _jcs(value: Any) -> str:
-    if isinstance(value, float):
-        return ecmascript_number(value)
-    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _EXACT_INTEGER_LIMIT:
-        return ecmascript_number(float(value))
-    if isinstance(value, dict):
-        items = sorted(value.items())
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_jcs(v)}" for k, v in items) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_jcs(v) for v in value) + "]"
-    return json.dumps(value, ensure_ascii=False)
-
-
-def ecmascript_number(number: float) -> str:
-    """ECMAScript's Number::toString, which JCS uses for every number."""
-    if number != number or number in (float("inf"), float("-inf")):
-        raise UnsupportedJsonLd(f"{number} has no JSON form")
-    if number == 0:
-        return "0"
-    sign = "-" if number < 0 else ""
-    mantissa, _, exponent_text = repr(abs(number)).partition("e")
-    whole, _, fraction = mantissa.partition(".")
-    digits = (whole + fraction.rstrip("0")).lstrip("0") if fraction != "0" else whole.lstrip("0")
-    # point position n: the value is 0.<digits> x 10^n
-    n = len(whole.lstrip("0")) if whole.strip("0") else -(len(fraction) - len(fraction.lstrip("0")))
-    n += int(exponent_text or 0)
-    digits = digits.rstrip("0") or "0"
-    k = len(digits)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * -n + digits
-    exponent = n - 1
-    head = digits[0] + ("." + digits[1:] if k > 1 else "")
-    return f"{sign}{head}e{'+' if exponent > 0 else '-'}{abs(exponent)}"
-
-
-def canonical_double(value: float) -> str:
-    """The canonical xsd:double lexical form that JSON-LD's toRdf produces."""
-    mantissa, exponent = f"{value:1.15E}".split("E")
-    mantissa = mantissa.rstrip("0")
-    if mantissa.endswith("."):
-        mantissa += "0"
-    return f"{mantissa}E{int(exponent)}"
-
+__all__ = [
+    "KEYWORD_ALIASES",
+    "RDF",
+    "RDF_JSON",
+    "RDF_LANG_STRING",
+    "RDF_TYPE",
+    "RULE_GENERAL",
+    "RULE_IRI_VALUE",
+    "RULE_JSON",
+    "RULE_LANGUAGE_MAP",
+    "RULE_NO_IRI",
+    "RULE_PLAIN",
+    "XSD",
+    "XSD_BOOLEAN",
+    "XSD_DOUBLE",
+    "XSD_INTEGER",
+    "XSD_STRING",
+    "BlankNode",
+    "BlankNodeIssuer",
+    "EntitySubjects",
+    "Iri",
+    "KeyLayout",
+    "Literal",
+    "NodeConverter",
+    "Subject",
+    "Term",
+    "TermDefinition",
+    "TermTable",
+    "UnsupportedJsonLd",
+    "canonical_double",
+    "canonical_json",
+    "document_subjects",
+    "ecmascript_number",
+    "entity_subjects",
+    "flatten",
+    "to_graph",
+    "to_graph_term",
+]
 
 # What a key of a node is: ``@id``, ``@type``, skipped, or a property; a property's rule says which
 # common case its values take without the general path (``RULE_GENERAL`` takes it for every value).
@@ -288,10 +93,10 @@ _ID, _TYPE, _SKIP = range(3)
 RULE_PLAIN, RULE_JSON, RULE_LANGUAGE_MAP, RULE_IRI_VALUE, RULE_GENERAL, RULE_NO_IRI = range(3, 9)
 _Plan = tuple[int, str, "TermDefinition | None"]
 """(rule, the property's IRI, its definition: ``None`` for a plain term); ``RULE_NO_IRI`` keeps the key."""
-Shape = tuple[int, int, tuple[tuple[int, int, str, "TermDefinition | None"], ...]]
+KeyLayout = tuple[int, int, tuple[tuple[int, int, str, "TermDefinition | None"], ...]]
 """What a node's keys, in their order, mean: where its ``@id`` is and where its ``@type`` is (-1:
 nowhere; the last one if several), and each property's (position, rule, IRI, definition)."""
-_SHAPES_KEPT = 1024  # distinct key sequences kept per converter; documents repeat a few
+_LAYOUTS_KEPT = 1024  # distinct key sequences kept per converter; documents repeat a few
 
 
 def _value_rule(definition: TermDefinition) -> int:
@@ -319,7 +124,7 @@ class NodeConverter:
         self.table = table
         self.issuer = issuer or BlankNodeIssuer()
         self._plans: dict[str, _Plan] = {}
-        self._shapes: dict[tuple[str, ...], Shape] = {}
+        self._layouts: dict[tuple[str, ...], KeyLayout] = {}
         self._types: dict[str, Iri] = {}  # type name -> its IRI; terms are immutable, so shared
 
     def subjects(self, node: dict[str, Any]) -> Iterator[Subject]:
@@ -350,11 +155,11 @@ class NodeConverter:
         self._plans[key] = plan
         return plan
 
-    def shape(self, keys: tuple[str, ...]) -> Shape:
-        """What a node with these keys, in this order, holds where (see ``Shape``)."""
-        return self._shapes.get(keys) or self._shape(keys)
+    def layout(self, keys: tuple[str, ...]) -> KeyLayout:
+        """What a node with these keys, in this order, holds where (see ``KeyLayout``)."""
+        return self._layouts.get(keys) or self._layout(keys)
 
-    def _shape(self, keys: tuple[str, ...]) -> Shape:
+    def _layout(self, keys: tuple[str, ...]) -> KeyLayout:
         """What the keys of a node mean, from the plans of each (kept, for the next node like it)."""
         id_at = type_at = -1
         properties = []
@@ -366,14 +171,14 @@ class NodeConverter:
                 type_at = at
             elif rule >= RULE_PLAIN:
                 properties.append((at, rule, predicate, definition))
-        shape = (id_at, type_at, tuple(properties))
-        if len(self._shapes) < _SHAPES_KEPT:
-            self._shapes[keys] = shape
-        return shape
+        layout = (id_at, type_at, tuple(properties))
+        if len(self._layouts) < _LAYOUTS_KEPT:
+            self._layouts[keys] = layout
+        return layout
 
     def _subject(self, node: dict[str, Any], detached: list[Subject]) -> Subject:
         keys = tuple(node)
-        id_at, type_at, properties = self._shapes.get(keys) or self._shape(keys)
+        id_at, type_at, properties = self._layouts.get(keys) or self._layout(keys)
         values = tuple(node.values())
         node_id = values[id_at] if id_at >= 0 else None
         pairs: list[tuple[str, Term | Subject]] = []
@@ -493,24 +298,17 @@ class NodeConverter:
         raise UnsupportedJsonLd(f"cannot convert {item!r} to RDF")
 
 
-def flatten(subject: Subject) -> Iterator[tuple[Iri | BlankNode, str, Term]]:
-    """The plain triples of a subject tree."""
-    for predicate, obj in subject.pairs:
-        if isinstance(obj, Subject):
-            yield subject.term, predicate, obj.term
-            yield from flatten(obj)
-        else:
-            yield subject.term, predicate, obj
-
-
 def entity_subjects(
     entities: Iterable[dict[str, Any]], cache: dict[str, NodeConverter] | None = None
-) -> EntitySubjects:
+) -> Iterator[Subject]:
     """Subjects of a stream of NGSI-LD entities, each carrying its own ``@context``.
 
     Entities of one export share a context; its term table is built once and reused (across calls
-    too when the caller passes a ``cache``).  Entities are read as subjects are asked for.
+    too when the caller passes a ``cache``).  Entities are read as subjects are asked for.  In
+    reference mode, pyld's triples of each entity, grouped by subject (``reference``).
     """
+    if reference_mode():
+        return reference.entity_subjects(entities)
     return EntitySubjects(entities, cache if cache is not None else {})
 
 
@@ -562,47 +360,15 @@ class EntitySubjects(Iterator[Subject]):
 
 
 def document_subjects(document: dict[str, Any]) -> Iterator[Subject]:
-    """Subjects of a JSON-LD document with an inline ``@context`` and a ``@graph``."""
+    """Subjects of a JSON-LD document with an inline ``@context`` and a ``@graph`` (pyld's in
+    reference mode)."""
+    if reference_mode():
+        return reference.document_subjects(document)
+    return _document_subjects(document)
+
+
+def _document_subjects(document: dict[str, Any]) -> Iterator[Subject]:
     context = document["@context"]
     converter = NodeConverter(TermTable(context if isinstance(context, list) else [context]))
     for node in document["@graph"]:
         yield from converter.subjects(node)
-
-
-# -- Turtle ----------------------------------------------------------------------------------------
-
-# -- rdflib, for tests, SHACL and small outputs ----------------------------------------------------
-
-
-def _rdflib_term(term: Term | Subject, bnodes: dict[str, Any]) -> Any:
-    import rdflib
-
-    if isinstance(term, Subject):
-        term = term.term
-    if isinstance(term, Iri):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, BlankNode):
-        node = bnodes.get(term.label)
-        if node is None:
-            node = bnodes[term.label] = rdflib.BNode()
-        return node
-    if term.language is not None:
-        return rdflib.Literal(term.lexical, lang=term.language)
-    return rdflib.Literal(term.lexical, datatype=rdflib.URIRef(term.datatype))
-
-
-def to_graph_term(term: Term) -> Any:
-    """The rdflib term of one of ours (a blank node becomes a new one)."""
-    return _rdflib_term(term, {})
-
-
-def to_graph(subjects: Iterable[Subject], graph: Any = None) -> Any:
-    """An rdflib ``Graph`` of the subjects (a new one unless ``graph`` is given)."""
-    import rdflib
-
-    target = graph if graph is not None else rdflib.Graph()
-    bnodes: dict[str, Any] = {}
-    for subject in subjects:
-        for s, p, o in flatten(subject):
-            target.add((_rdflib_term(s, bnodes), rdflib.URIRef(p), _rdflib_term(o, bnodes)))
-    return target

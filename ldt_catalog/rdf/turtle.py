@@ -1,37 +1,41 @@
-"""Pure: subject trees, and NGSI-LD entities, as Turtle text (and N-Triples, for tests).
+"""Pure: subject trees, and NGSI-LD entities, as Turtle text.
 
 ``TurtleWriter`` writes one block per subject, blank nodes nested as ``[ ... ]``, IRIs under our
 prefixes where their local part allows.  ``write_turtle`` writes the entities of
 ``rdf.entity_subjects`` straight from their dicts where they are of the usual kinds
-(``_EntityTurtle``): building their subject trees would cost more than writing them.
+(``_EntityTurtle``): building their subject trees would cost more than writing them.  In
+reference mode (``accelerators``) ``write_turtle`` leaves the writing to rdflib (``reference``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from json.encoder import encode_basestring, encode_basestring_ascii
 from typing import IO, Any
 
+from ldt_catalog.accelerators import reference_mode
+from ldt_catalog.rdf import reference
+from ldt_catalog.rdf.canonical import canonical_json
 from ldt_catalog.rdf.convert import (
-    RDF,
-    RDF_JSON,
-    RDF_TYPE,
     RULE_IRI_VALUE,
     RULE_JSON,
     RULE_LANGUAGE_MAP,
     RULE_PLAIN,
+    EntitySubjects,
+    NodeConverter,
+)
+from ldt_catalog.rdf.terms import (
+    RDF,
+    RDF_JSON,
+    RDF_TYPE,
     XSD,
     XSD_STRING,
     BlankNode,
-    EntitySubjects,
     Iri,
     Literal,
-    NodeConverter,
     Subject,
     Term,
-    canonical_json,
-    flatten,
 )
 
 PREFIXES = {
@@ -53,23 +57,11 @@ _STRING_ESCAPES = str.maketrans(
 _IRI_ESCAPES = str.maketrans(
     {c: f"\\u{ord(c):04X}" for c in '<>"{}|^`\\ '} | {chr(c): f"\\u{c:04X}" for c in range(0x21)}
 )
-_STRING_NEEDS_ESCAPES = re.compile(r'[\\"\x00-\x1f\x7f]')
-_RARE_STRING_ESCAPES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _IRI_NEEDS_ESCAPES = re.compile(r'[<>"{}|^`\\\x00-\x20]')
 
 
-def escape_string(text: str) -> str:
-    """``text`` as the body of a Turtle ``"..."`` string: ``translate`` only for rare control characters."""
-    if _STRING_NEEDS_ESCAPES.search(text) is None:
-        return text
-    if _RARE_STRING_ESCAPES.search(text) is not None:
-        return text.translate(_STRING_ESCAPES)
-    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    return text.replace("\t", "\\t")
-
-
 def quote_string(text: str) -> str:
-    r"""``text`` as a Turtle ``"..."`` string, as ``'"' + escape_string(text) + '"'`` is, mostly in C.
+    r"""``text`` as a Turtle ``"..."`` string, as ``f'"{text.translate(_STRING_ESCAPES)}"'`` is, mostly in C.
 
     JSON escapes a string as Turtle does (``\\``, ``\"``, ``\b \f \n \r \t``, any other
     control character as ``\u00xx``) but for the hex digits' case and DEL, which it leaves as it
@@ -181,7 +173,13 @@ class TurtleWriter:
 
 
 def write_turtle(subjects: Iterable[Subject], out: IO[str]) -> None:
-    """The subjects as Turtle; those of ``entity_subjects`` written from the entities where they may."""
+    """The subjects as Turtle; those of ``entity_subjects`` written from the entities where they may.
+
+    In reference mode, rdflib writes them, as N-Triples (which is Turtle).
+    """
+    if reference_mode():
+        reference.write_ntriples(subjects, out)
+        return
     writer = TurtleWriter(out)
     entities = subjects.take_entities() if isinstance(subjects, EntitySubjects) else None
     if entities is None:
@@ -223,7 +221,7 @@ class _EntityTurtle:
         """The entity's Turtle block ("" when it has no triples), or ``None`` to take the trees."""
         converter = self._converter
         keys = tuple(entity)
-        id_at = (converter.shape(keys))[0]
+        id_at = (converter.layout(keys))[0]
         entity_id = entity[keys[id_at]] if id_at >= 0 else None
         if type(entity_id) is not str:
             return None
@@ -238,7 +236,7 @@ class _EntityTurtle:
         """``TurtleWriter._pairs`` of the tree ``NodeConverter._subject`` makes of the node, or ``None``."""
         converter, writer = self._converter, self._writer
         keys = tuple(node)
-        id_at, type_at, properties = converter.shape(keys)
+        id_at, type_at, properties = converter.layout(keys)
         if nested and id_at >= 0:
             return None  # the trees detach a nested node with an ``id``
         values = tuple(node.values())
@@ -304,12 +302,3 @@ class _EntityTurtle:
         """The type's IRI as Turtle, kept for the next node of that type."""
         text = self._types[type_name] = self._writer.iri(self._converter.type_iri(type_name).value)
         return text
-
-
-def to_ntriples(subjects: Iterable[Subject]) -> Iterator[str]:
-    """N-Triples lines (absolute IRIs, exact literals): the form tests canonicalize and compare."""
-    writer = TurtleWriter.__new__(TurtleWriter)
-    writer._use_prefixes({})  # no prefixes: every IRI in full
-    for subject in subjects:
-        for s, p, o in flatten(subject):
-            yield f"{writer.term(s, '')} <{p}> {writer.term(o, '')} .\n"

@@ -12,17 +12,28 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
 import rdflib
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from ldt_catalog.cli.gc_pause import paused_gc
+from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.errors import Diagnostic, Severity
 from ldt_catalog.package_data import data_dir
-from ldt_catalog.rdf.convert import Iri, NodeConverter, Subject, TermTable, entity_subjects, to_graph
+from ldt_catalog.rdf.convert import (
+    EntitySubjects,
+    Iri,
+    NodeConverter,
+    Subject,
+    TermTable,
+    document_subjects,
+    entity_subjects,
+    to_graph,
+)
 from ldt_catalog.validation.chunks import CHUNK_WEIGHT, Survey, chunk, chunkable, slices, survey
+from ldt_catalog.validation.fast_schema import compile_validators
 from ldt_catalog.validation.fast_shacl.checker import (
     DirectShapes,
     check_part,
@@ -67,111 +78,21 @@ def entity_validator(entity_type: str) -> Draft202012Validator:
     return Draft202012Validator(schema, registry=schema_registry())
 
 
-# -- the fast path: fastjsonschema decides valid or not; jsonschema explains what is wrong -----------
-#
-# fastjsonschema compiles a schema to Python code, about 13 times faster than jsonschema here.  It
-# reads schemas the draft-07 way, so each schema is first bundled (the shared ``$defs`` copied in)
-# and rewritten into the same constraints in that dialect: ``$ref`` beside other keywords becomes
-# an ``allOf`` (draft-07 ignores the siblings), ``prefixItems`` becomes an ``items`` array with
-# ``additionalItems``, and a pattern's ``$`` is spelled ``(?=\n?\Z)``, which is what ``$`` means
-# to Python's ``re`` (fastjsonschema would read it as ``\Z``).  Formats are not asserted, as in
-# jsonschema by default.  tests/test_validate_fast.py proves both agree on valid entities and on a
-# corpus of broken ones.
-
-_SHARED_REF_PREFIX = "ngsi-ld-attributes.schema.json#"
-_ANNOTATIONS = frozenset({"description", "title", "$comment"})
-
-
-def _python_dollar(pattern: str) -> str:
-    """``pattern`` with each ``$`` anchor spelled as a lookahead for the end (or a final newline): ``re``'s ``$``."""
-    out, in_class, escaped = [], False, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            if char == "$":
-                raise ValueError(f"pattern {pattern!r}: a $ in a character class is not supported")
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "$":
-            out.append(r"(?=\n?\Z)")
-            continue
-        out.append(char)
-    return "".join(out)
-
-
-def _draft07(node: Any) -> Any:
-    """A 2020-12 (sub)schema as the same constraints in the draft-07 reading of fastjsonschema."""
-    if isinstance(node, list):
-        return [_draft07(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "$ref" and isinstance(value, str):
-            out[key] = (
-                "#" + value[len(_SHARED_REF_PREFIX) :] if value.startswith(_SHARED_REF_PREFIX) else value
-            )
-        elif key == "pattern" and isinstance(value, str):
-            out[key] = _python_dollar(value)
-        elif key in ("properties", "$defs", "patternProperties"):
-            out[key] = {name: _draft07(sub) for name, sub in value.items()}
-        else:
-            out[key] = _draft07(value)
-    if "prefixItems" in out:
-        prefix = out.pop("prefixItems")
-        if "items" in out:
-            out["additionalItems"] = out.pop("items")
-        out["items"] = prefix
-    if "$ref" in out and set(out) - _ANNOTATIONS - {"$ref"}:
-        ref = out.pop("$ref")
-        out = {"allOf": [{"$ref": ref}, out]}
-    return out
+# -- the fast path: jsonschema-rs decides valid or not; jsonschema explains what is wrong ----------
 
 
 @cache
-def fast_schema(entity_type: str) -> dict[str, Any]:
-    """The entity type's schema bundled with the shared definitions, in fastjsonschema's dialect."""
-    schema = _load_json(SCHEMA_FILES[entity_type])
-    shared: dict[str, Any] = {}
-    for name in SHARED_SCHEMA_FILES:
-        shared.update(_load_json(name).get("$defs", {}))
-    bundled = {key: value for key, value in schema.items() if key not in ("$schema", "$id")}
-    bundled["$defs"] = {**shared, **schema.get("$defs", {})}
-    converted: dict[str, Any] = _draft07(bundled)
-    converted["$schema"] = "https://json-schema.org/draft/2019-09/schema"
-    return converted
-
-
-@cache
-def fast_validator(entity_type: str) -> Callable[[Any], Any] | None:
-    """fastjsonschema's compiled check of one entity type (None when fastjsonschema is missing)."""
-    try:
-        import fastjsonschema
-    except ImportError:  # pragma: no cover - an optional speed-up
-        return None
-    check: Callable[[Any], Any] = fastjsonschema.compile(
-        fast_schema(entity_type), use_default=False, use_formats=False
+def _fast_validators() -> dict[str, jsonschema_rs.Validator]:
+    return compile_validators(
+        {entity_type: _load_json(name) for entity_type, name in SCHEMA_FILES.items()},
+        [_load_json(name) for name in SHARED_SCHEMA_FILES],
     )
-    return check
 
 
 def is_valid_fast(entity: Mapping[str, Any]) -> bool | None:
-    """True or False when the fast validator can decide, None when it is not available."""
-    entity_type = entity.get("type")
-    check = fast_validator(str(entity_type)) if entity_type in SCHEMA_FILES else None
-    if check is None:
-        return None
-    from fastjsonschema import JsonSchemaValueException
-
-    try:
-        check(entity)
-    except JsonSchemaValueException:
-        return False
-    return True
+    """Whether the fast engine finds the entity valid; None for an entity of an unknown type."""
+    validator = _fast_validators().get(str(entity.get("type")))
+    return None if validator is None else bool(validator.is_valid(entity))
 
 
 def _error_path(error: ValidationError) -> str:
@@ -203,7 +124,7 @@ def validate_entity(entity: Mapping[str, Any], where: str | None = None) -> list
     entity_type = entity.get("type")
     if entity_type not in SCHEMA_FILES:
         return [Diagnostic(location, f"{entity_id}: unknown entity type {entity_type!r}")]
-    if is_valid_fast(entity):
+    if not reference_mode() and is_valid_fast(entity):
         return []  # only an entity the fast check refuses is explained, error by error, by jsonschema
     problems: list[Diagnostic] = []
     for error in sorted(entity_validator(str(entity_type)).iter_errors(entity), key=lambda e: e.path):
@@ -267,24 +188,26 @@ def shacl_problems_chunked(
     ``@graph`` nodes of a document whose ``@context`` is ``context``.  The diagnostics are those
     pySHACL gives for the whole graph.
 
-    Shapes the direct checker supports (ours) are checked by it, in this process (``shacl_direct``).
-    Others go to pySHACL, chunk by chunk (``shacl_chunks``), or on the whole graph when chunks are
+    Shapes the direct checker supports (ours) are checked by it, in this process (``fast_shacl``).
+    Others go to pySHACL, chunk by chunk (``chunks``), or on the whole graph when chunks are
     not exact for them; with ``processes`` > 0 the chunks are then validated by that many fresh
     worker processes, each sent only its chunk's nodes, so that the memory of a worker stays that
-    of one chunk.  The direct checker does not use workers: on the shared 2-core VM, starting
-    them and sending them the nodes cost more than they saved (both views, 10,000 initiatives:
-    4.4 s in this process, 5.0 to 7.3 s with two workers; 50,000: 27 s and 32 s).
+    of one chunk.  The direct checker does not use workers: starting them and sending them the
+    nodes cost more than they saved (bench/README.md).
+
+    In reference mode (``accelerators``), pyld makes the graph and pySHACL validates it whole.
 
     With ``store``, a directory, what the parts need to know of the whole (the survey) is kept
     there in SQLite rather than in memory (``survey_store``): publish's way for large catalogues.
     """
+    if reference_mode():
+        return shacl_problems(to_graph(_whole_graph_subjects(context, nodes)), shapes, locate)
     direct = compile_shapes(shapes)
     if direct is None and not chunkable(shapes):
         return shacl_problems(to_graph(_trees(context, nodes)), shapes, locate)
     kept = None if store is None else StoredSurvey(store)
     try:
-        with paused_gc():
-            surveyed = survey(_indexed_trees(context, nodes), shapes, kept)
+        surveyed = survey(_indexed_trees(context, nodes), shapes, kept)
         return _surveyed_problems(nodes, context, shapes, surveyed, locate, chunk_weight, processes, direct)
     finally:
         if kept is not None:
@@ -303,8 +226,7 @@ def _surveyed_problems(
 ) -> list[Diagnostic]:
     """The diagnostics, once the data is surveyed: by the direct checker, or pySHACL's chunks."""
     if direct is not None and exact_for(surveyed):
-        with paused_gc():
-            issues = _direct(direct, surveyed, context, nodes, chunk_weight)
+        issues = _direct(direct, surveyed, context, nodes, chunk_weight)
         return _diagnostics(_report(issues), locate)
     if not chunkable(shapes):
         return shacl_problems(to_graph(_trees(context, nodes)), shapes, locate)
@@ -363,6 +285,13 @@ _worker_state: dict[str, Any] = {}
 _converters: dict[str, NodeConverter] = {}  # one per distinct entity @context, kept across calls
 
 
+def _whole_graph_subjects(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[Subject]:
+    """The subjects of every node, from one document for ``@graph`` nodes (pyld's in reference mode)."""
+    if context is None:
+        return entity_subjects(nodes)
+    return document_subjects({"@context": context, "@graph": list(nodes)})
+
+
 def _trees(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[Subject]:
     return (tree for _, tree in _indexed_trees(context, nodes))
 
@@ -375,7 +304,7 @@ def _indexed_trees(context: Any, nodes: Sequence[dict[str, Any]]) -> Iterator[tu
             yield from ((index, tree) for tree in converter.subjects(node))
         return
     for index, entity in enumerate(nodes):
-        yield from ((index, tree) for tree in entity_subjects([entity], cache=_converters))
+        yield from ((index, tree) for tree in EntitySubjects([entity], _converters))  # ours in any mode
 
 
 def _start_worker(surveyed: Survey, shapes_turtle: str) -> None:

@@ -1,7 +1,7 @@
 """SHACL over a large graph in bounded memory: the graph cut into chunks that give the same results.
 
-pySHACL wants the whole data graph in an rdflib ``Graph``, which for 100,000 initiatives is
-millions of triples in memory.  The results of our shapes about a node depend only on the node's
+pySHACL wants the whole data graph in an rdflib ``Graph``, which for a large catalogue is millions
+of triples in memory.  The results of our shapes about a node depend only on the node's
 own triples (and those of the blank nodes under it), on the types of the nodes it points at
 (``sh:class``), and on the triples that make it a target (``rdf:type`` for ``sh:targetClass``, the
 triple pointing at it for ``sh:targetObjectsOf``).  So the subjects are cut into chunks, and each
@@ -35,7 +35,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
-from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.rdf import terms as rdf
 
 CHUNK_WEIGHT = 6000
 """Input nodes per chunk, counted by weight (1 + the IRIs a node points at): about 1,000 initiatives."""
@@ -151,7 +151,7 @@ def survey(
 ) -> Survey:
     """The first pass over ``(input node index, tree)``: roots, types, who points at whom, weights.
 
-    The direct checker (``shacl_direct``) reads the same survey for what a part of the data needs
+    The direct checker (``fast_shacl``) reads the same survey for what a part of the data needs
     to know of the rest.  ``into`` is where it is kept (a new ``MemorySurvey`` by default).
     """
     target_predicates = {str(o) for o in shapes.objects(None, SH.targetObjectsOf)}

@@ -1,11 +1,11 @@
 """The SHACL survey of a large graph kept on disk, in SQLite, instead of in dictionaries.
 
-The survey (``shacl_chunks.Survey``) knows something of every IRI of the data: how many subject
-trees it roots, its types, which target predicates point at it.  For the catalogue view of
-100,000 initiatives that is 350,000 IRIs: about 130 MB in dictionaries, which would be most of
-what publish holds.  Here the notes are appended to plain tables while the survey walks the data,
+The survey (``chunks.Survey``) knows something of every IRI of the data: how many subject
+trees it roots, its types, which target predicates point at it.  For a large catalogue that is
+several IRIs per initiative, which in dictionaries would be most of what publish holds (figures in
+bench/README.md).  Here the notes are appended to plain tables while the survey walks the data,
 and ``seal`` turns them into tables keyed by IRI; the checks then look IRIs up one at a time
-(a few microseconds each, the recent ones cached).  Memory stays that of SQLite's page cache.
+(the recent ones cached).  Memory stays that of SQLite's page cache.
 
 The answers are those of ``MemorySurvey`` (tests/test_validate_chunks.py and
 tests/test_shacl_direct.py run every case with both).
@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ldt_catalog.rdf import convert as rdf
+from ldt_catalog.rdf import terms as rdf
 from ldt_catalog.validation.chunks import Survey
 
 _BATCH = 20_000  # notes written per executemany

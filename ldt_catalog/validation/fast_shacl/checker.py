@@ -1,31 +1,31 @@
 """SHACL checked directly over our converter's subject trees: pySHACL's results, without its cost.
 
-pySHACL wants the data in an rdflib ``Graph`` (loading alone runs at about 1,000 entities/s), looks
-every value up through rdflib's store, and builds and prints every result, even those of the
-stubs that chunks then drop: about 4.5 ms of CPU per initiative.  Our shapes use a small part of
+pySHACL wants the data in an rdflib ``Graph`` (slow to load), looks every value up through
+rdflib's store, and builds and prints every result, even those of the stubs that chunks then drop
+(figures in bench/README.md).  Our shapes use a small part of
 SHACL Core: targets by class and by predicate, predicate paths, and constraints that read a node's
 own triples, the types of the nodes it points at, or shapes of the blank nodes under it.  Here
-those constraints (``shacl_components``, compiled by ``shacl_compile``) run straight over the
+those constraints (``fast_shacl.components``, compiled by ``fast_shacl.compile``) run straight over the
 ``rdf.Subject`` trees of ``NodeConverter``, and each result is printed as ``run_shacl`` prints
 pySHACL's, so the diagnostics are the same list.
 
 Why the results are pySHACL's:
 
 * each component is pySHACL's own algorithm (its edge cases, its generic messages, nodes printed
-  by the same ``stringify_node``, ``shacl_text``); shapes are found as pySHACL's ``ShapesGraph``
+  by the same ``stringify_node``, ``fast_shacl.text``); shapes are found as pySHACL's ``ShapesGraph``
   finds them; literals are compared, ordered and checked for ill-typed values by rdflib itself;
 * the triples of a node are its subject trees: a blank node is a ``Subject`` nested in one tree,
   an IRI has the trees rooted at it.  A focus node is checked where its trees are; an IRI rooted
   in several trees (an asset shared by initiatives, a duplicated id) is checked at the end with
   all of them, and so is any tree whose check needed the triples of an IRI held in another part
-  (``NeedsData``), once those are loaded: the same rule ``shacl_chunks`` applies to pySHACL;
+  (``NeedsData``), once those are loaded: the same rule ``chunks`` applies to pySHACL;
 * what a node needs of the rest of the graph, the types of the IRIs it points at (``sh:class``),
   whether it is the object of a ``sh:targetObjectsOf`` predicate and ``rdfs:subClassOf``, comes
-  from the survey of all the data (``shacl_chunks.survey``).
+  from the survey of all the data (``chunks.survey``).
 
-When it falls back to pySHACL: ``shacl_compile.compile_shapes`` returns None for shapes outside
+When it falls back to pySHACL: ``fast_shacl.compile.compile_shapes`` returns None for shapes outside
 the supported subset (SPARQL, rules, complex paths, recursive shapes, any ``sh:`` parameter not
-in ``shacl_compile.SUPPORTED`` ...), and ``exact_for`` refuses data whose ``rdfs:subClassOf``
+in ``fast_shacl.compile.SUPPORTED`` ...), and ``exact_for`` refuses data whose ``rdfs:subClassOf``
 triples involve blank nodes or literals.  tests/test_shacl_direct.py compares both on the seed
 catalogue, a generated hub and data crafted to break every constraint of our shapes.
 """
@@ -42,7 +42,7 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.term import _toPythonMapping
 
-from ldt_catalog.rdf.convert import (
+from ldt_catalog.rdf.terms import (
     RDF_LANG_STRING,
     RDF_TYPE,
     XSD_STRING,
@@ -129,7 +129,7 @@ class Checker:
         self._parents: dict[int, tuple[Subject, str]] | None = None
         self._text: _DataText | None = None
 
-    # -- what the components read (shacl_components.Context) ------------------------------------
+    # -- what the components read (components.Context) ------------------------------------
 
     def out(self, node: Value) -> Mapping[str, Sequence[Value]]:
         """A node's predicates and their distinct objects (an rdflib graph holds each triple once)."""

@@ -3,7 +3,7 @@
 ``compile_shapes`` finds the shapes as pySHACL's ``ShapesGraph`` does (the subjects of targets,
 the values of ``sh:node``, ``sh:property``, ``sh:not`` and the members of ``sh:and``/``sh:or``/
 ``sh:xone`` lists; a shape with a ``sh:path`` is a property shape) and turns each constraint
-parameter into a ``shacl_components`` component, with the parts of pySHACL's generic message
+parameter into a ``fast_shacl.components`` component, with the parts of pySHACL's generic message
 that come from the shapes graph printed once, here.  It returns None, so that the caller runs
 pySHACL, for any ``sh:`` predicate outside ``SUPPORTED`` (SPARQL, rules, custom targets, property
 pair and qualified constraints ...), a path that is not a predicate, a shape that refers to

@@ -1,6 +1,6 @@
 """SHACL Core shapes and constraint components, evaluated over our triples as pySHACL evaluates them.
 
-pySHACL (0.40) is the reference the direct checker (``shacl_direct``) must equal, so each
+pySHACL (0.40) is the reference the direct checker (``fast_shacl``) must equal, so each
 component follows pySHACL's reading of the W3C definition where the two could differ: a pattern
 is *searched* in the string (``sh:flags`` honours ``i`` and ``m`` only), ``sh:datatype`` also
 refuses a literal rdflib finds ill-typed, ``sh:minLength 0`` accepts blank nodes, ``sh:class``
@@ -27,14 +27,14 @@ from typing import ClassVar, Protocol
 import rdflib
 from rdflib.namespace import RDFS, SH
 
-from ldt_catalog.rdf.convert import RDF_TYPE, Iri, Literal, Subject
+from ldt_catalog.rdf.terms import RDF_TYPE, Iri, Literal, Subject
 
 Value = Iri | Literal | Subject
 """A node of the data: an IRI, a literal or a blank node (the ``Subject`` tree under it)."""
 
 
 class Context(Protocol):
-    """What the components read of the data (see ``shacl_direct``)."""
+    """What the components read of the data (see ``fast_shacl``)."""
 
     def values(self, node: Value, predicate: str) -> Sequence[Value]: ...
 
