@@ -131,7 +131,7 @@ def both_ways(make: Any) -> tuple[str, str]:
 
 
 def seed_documents() -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    from ldt_catalog.pipeline import build as pipeline
+    from ldt_catalog.pipeline import stages as pipeline
 
     catalog = pipeline.load_catalog([SEED_DIR])
     return list(catalog_entities(catalog)), catalog_view(catalog)
