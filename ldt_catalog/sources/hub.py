@@ -1,7 +1,7 @@
 """Knowledge-hub pages (markdown) to raw records, every piece with its file and line.
 
 A page is cut into its head (``# `` title and intro) and one ``RawInitiative`` per ``## ``
-heading (up to the next ``## `` or the end).  An initiative's body is cut into sections at its
+heading, or per line meant as one (``headings.py``), up to the next or the end.  An initiative's body is cut into sections at its
 labels (``labels.py``) and its text into blocks (``body.py``); the text before the first label is
 an unlabeled section, apart from the logo.  CRLF and a UTF-8 BOM are accepted.
 ``find_pages`` does not descend into sub-directories.
@@ -16,6 +16,7 @@ from pathlib import Path, PurePath
 
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef
 from ldt_catalog.sources.body import Body
+from ldt_catalog.sources.headings import initiative_starts
 from ldt_catalog.sources.labels import LABEL_SYNONYMS, LabelKind, label_kind
 from ldt_catalog.sources.lines import Line, classify
 from ldt_catalog.sources.records import RawBlock, RawImage, RawInitiative, RawPage, RawSection
@@ -56,8 +57,8 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
     notes: list[Diagnostic] = []
     lines = classify(physical, path, notes)
     headings = [i for i, line in enumerate(lines) if line.heading]
-    starts = [i for i in headings if (lines[i].heading or (0,))[0] == 2]
-    head_end = starts[0] if starts else len(lines)
+    starts = initiative_starts(lines, path, notes)
+    head_end = starts[0].index if starts else len(lines)
     title_at = next((i for i in range(head_end) if (lines[i].heading or (0,))[0] == 1), None)
     title_ref = SourceRef(path, lines[title_at].number) if title_at is not None else None
     title = (lines[title_at].heading or (1, ""))[1] if title_at is not None else None
@@ -85,16 +86,14 @@ def parse_page(text: str, path: str, name: str | None = None) -> RawPage:
     )
     initiatives = []
     for k, start in enumerate(starts):
-        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        end = starts[k + 1].index if k + 1 < len(starts) else len(lines)
         body = Body(path, labels=True)
-        body.read(lines[start + 1 : end])
-        heading = lines[start].heading
-        assert heading is not None
+        body.read(lines[start.body : end])
         initiatives.append(
             RawInitiative(
-                heading[1],
-                SourceRef(path, lines[start].number),
-                _sha256(text[offset(start) : offset(end)]),
+                start.text,
+                SourceRef(path, lines[start.index].number),
+                _sha256(text[offset(start.index) : offset(end)]),
                 body.logo,
                 tuple(body.sections),
             )
