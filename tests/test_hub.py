@@ -404,7 +404,7 @@ def test_find_pages_reports_every_bad_path(tmp_path: Path) -> None:
         ("Horizon 2021–2027 Cities", ("Horizon 2021–2027 Cities", None, None)),
         (
             "Data Space for Smart and Sustainable Cities (DS4SSCC)",
-            ("DS4SSCC", "Data Space for Smart and Sustainable Cities", "DS4SSCC"),
+            ("Data Space for Smart and Sustainable Cities", None, "DS4SSCC"),
         ),
         ("Digital Urban Twins (Phase 2)", ("Digital Urban Twins (Phase 2)", None, None)),
         ("Urban Platform (Europe)", ("Urban Platform (Europe)", None, None)),

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import PurePath
+from urllib.parse import urljoin, urlsplit
 
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef
 from ldt_catalog.model.domain import (
@@ -34,6 +35,7 @@ from ldt_catalog.model.values import (
     EMAIL_RULE,
     INITIATIVE_ID_PREFIX,
     URL_RULE,
+    check_url,
     email_problem,
     slugify,
     url_problem,
@@ -70,7 +72,25 @@ __all__ = [
 ]
 
 
-def _build_initiative(raw: RawInitiative, page: Page, cluster_slug: str, report: Report) -> Initiative | None:
+def _logo(raw: RawInitiative, page_base_url: str | None, report: Report) -> Image | None:
+    """The logo as an IRI: a relative path is resolved against ``page_base_url`` when given."""
+    if raw.logo is None:
+        return None
+    checked = check_url(raw.logo.url, relative_ok=True)
+    if checked.error or checked.url is None:
+        report.error(raw.logo.ref, f"logo: {checked.error}")
+        return None
+    if checked.repair:
+        report.warn(raw.logo.ref, f"logo: {checked.repair}")
+    url, relative = checked.url, not urlsplit(checked.url).scheme
+    if relative and page_base_url is not None:
+        url, relative = urljoin(page_base_url, url), False
+    return Image(url, raw.logo.alt, raw.logo.attributes, raw.logo.ref, relative, raw.logo.source)
+
+
+def _build_initiative(
+    raw: RawInitiative, page: Page, cluster_slug: str, report: Report, page_base_url: str | None = None
+) -> Initiative | None:
     report.where = f'initiative "{raw.heading}": ' if raw.heading else "initiative with an empty heading: "
     heading = split_heading(raw.heading)
     slug: str | None = None
@@ -90,12 +110,8 @@ def _build_initiative(raw: RawInitiative, page: Page, cluster_slug: str, report:
         refs["acronym"] = raw.ref
     fields = Fields()
     first: dict[str, SourceRef] = {}
-    logo: Image | None = None
+    logo = _logo(raw, page_base_url, report)
     if raw.logo is not None:
-        problem = url_problem(raw.logo.url, relative_ok=True)
-        if problem:
-            report.error(raw.logo.ref, f"logo: {problem}")
-        logo = Image(raw.logo.url, raw.logo.alt, raw.logo.attributes, raw.logo.ref)
         refs["logo"] = raw.logo.ref
     for section in raw.sections:
         label = section.label or ""
@@ -171,7 +187,10 @@ def _build_cluster(raw: RawPage, page: Page, report: Report) -> Cluster | None:
 
 
 def mention_names(initiative: Initiative) -> Names:
-    """How other initiatives' text names this one: name and acronym as written, full title in any case."""
+    """How other initiatives' text names this one: short name and acronym as written, full title in any
+    case (the name is the full title when the heading is ``Full Name (ACR)``)."""
+    if initiative.acronym and not initiative.full_title:
+        return Names(initiative.slug, (initiative.acronym,), (initiative.name,))
     exact = tuple(n for n in (initiative.name, initiative.acronym) if n)
     return Names(initiative.slug, exact, (initiative.full_title,) if initiative.full_title else ())
 
@@ -194,17 +213,30 @@ def _line_of(diagnostic: Diagnostic) -> int:
     return int(diagnostic.where.rsplit(":", 1)[1])
 
 
-def build_page(raw: RawPage) -> tuple[Cluster | None, list[Initiative], list[Diagnostic]]:
-    """One page's cluster and initiatives (without mentions), and its problems in line order."""
+def build_page(
+    raw: RawPage, page_base_url: str | None = None
+) -> tuple[Cluster | None, list[Initiative], list[Diagnostic]]:
+    """One page's cluster and initiatives (without mentions), and its problems in line order.
+
+    ``page_base_url`` is the URL the page's folder is published at (ending with ``/``): relative
+    logo paths are resolved against it as MkDocs resolves them against the page's file.
+    """
     report = Report(list(raw.notes))
     page = Page(raw.name, raw.path, raw.sha256)
     cluster = _build_cluster(raw, page, report)
     cluster_slug = cluster.slug if cluster is not None else ""
     initiatives = []
     for raw_initiative in raw.initiatives:
-        initiative = _build_initiative(raw_initiative, page, cluster_slug, report)
+        initiative = _build_initiative(raw_initiative, page, cluster_slug, report, page_base_url)
         if initiative is not None:
             initiatives.append(initiative)
+    relative = [i.logo for i in initiatives if i.logo is not None and i.logo.relative]
+    if relative:
+        report.warn(
+            relative[0].ref,
+            f'{len(relative)} logo(s) of this page are relative paths (first "{relative[0].url}"): kept as '
+            "relative references, not IRIs (rule: give the URL the page is published at to resolve them)",
+        )
     return cluster, initiatives, sorted(report.diagnostics, key=_line_of)
 
 
@@ -226,13 +258,18 @@ def duplicate_id_errors(
     return errors
 
 
-def build_catalog(pages: Sequence[RawPage]) -> Catalog:
-    """The catalogue of ``pages``; ``CatalogError`` lists every error of every page at once."""
+def build_catalog(pages: Sequence[RawPage], page_base_url: str | None = None) -> Catalog:
+    """The catalogue of ``pages``; ``CatalogError`` lists every error of every page at once.
+
+    ``page_base_url``: see ``build_page``; it must be an absolute http(s) URL.
+    """
     diagnostics: list[Diagnostic] = []
+    if page_base_url is not None and (problem := url_problem(page_base_url)):
+        raise CatalogError([Diagnostic("page_base_url", problem)])
     clusters: list[Cluster] = []
     initiatives: list[Initiative] = []
     for raw in pages:
-        cluster, found, problems = build_page(raw)
+        cluster, found, problems = build_page(raw, page_base_url)
         if cluster is not None:
             clusters.append(cluster)
         initiatives += found

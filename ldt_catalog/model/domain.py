@@ -69,12 +69,19 @@ class Link:
 
 @dataclass(frozen=True)
 class Image:
-    """A logo: ``![alt](url){ width="130" ... }``; ``attributes`` is the ``{...}`` text if any."""
+    """A logo: ``![alt](url){ width="130" ... }``.
+
+    ``url`` is an absolute IRI, or, when ``relative``, a relative reference that could not be
+    resolved (no page URL was given).  ``attributes`` (the ``{...}`` list) is presentation: kept
+    only with ``source``, the line as written, for provenance.
+    """
 
     url: str
     alt: str
     attributes: str | None
     ref: SourceRef
+    relative: bool = False
+    source: str = field(default="", compare=False)
 
 
 ContactKind = Literal["person", "organization", "generic"]
@@ -96,6 +103,8 @@ class Contact:
     role: str | None = None
     organization: str | None = None
     label: str | None = None
+    source: str = field(default="", compare=False)
+    """The exact text the contact was read from (one bullet or line), kept in provenance."""
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 INITIATIVE_ID_PREFIX = "urn:ngsi-ld:Initiative:"
 CLUSTER_ID_PREFIX = "urn:ngsi-ld:Cluster:"
-URL_RULE = "only absolute http, https and mailto URLs without spaces are accepted"
+URL_RULE = "only absolute http, https and mailto URLs are accepted"
 EMAIL_RULE = "an e-mail address is name@domain.tld"
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -101,3 +102,49 @@ def _url_rules(url: str, relative_ok: bool) -> str | None:
     if not _HOST.fullmatch(parts.hostname):
         return f'host "{parts.hostname}" is not a domain name'
     return None
+
+
+_BROWSER_DROPS = re.compile(r"[\t\n\r]")  # the URL standard removes these before parsing
+_BROWSER_ENCODES = re.compile(r"[\s\"<>`{}|^\x00-\x1f\x7f]")
+"""What a browser percent-encodes when it follows a link (spaces, quotes, angle brackets ...):
+characters an IRI may not hold, so RDF cannot carry them as written."""
+_AUTHORITY = re.compile(r"(?i:(?:https?):)?//[^/?#\s]*|(?!(?i:[a-z][a-z0-9+.-]*):)")
+
+
+@dataclass(frozen=True)
+class CheckedUrl:
+    """A URL as kept (``url``), or why it is refused (``error``); ``repair`` says what was changed."""
+
+    url: str | None
+    error: str | None = None
+    repair: str | None = None
+
+
+def check_url(url: str, *, relative_ok: bool = False) -> CheckedUrl:
+    """``url`` checked; spaces and other characters a browser percent-encodes are encoded as it would.
+
+    The scheme and host are never repaired: a URL without ``http(s)://`` or with a space in its
+    host stays an error, as a browser would not follow it to the intended place either.
+    """
+    if _PLAIN_WEB_URL.fullmatch(url) and not _BROWSER_ENCODES.search(url):
+        return CheckedUrl(url)  # most links
+    text = _BROWSER_DROPS.sub("", url.strip())
+    if text == url and not _BROWSER_ENCODES.search(url):
+        problem = url_problem(url, relative_ok=relative_ok)
+        return CheckedUrl(None, problem) if problem else CheckedUrl(url)
+    start = _AUTHORITY.match(text)
+    head = start.group() if start is not None else ""
+    fixed = head + _BROWSER_ENCODES.sub(_percent, text[len(head) :])
+    reason = _url_reason(fixed, relative_ok) or (
+        _url_rules(fixed, relative_ok) if _SPACE.search(fixed) else None
+    )
+    if reason:
+        return CheckedUrl(None, f'malformed URL "{url}": {reason} (rule: {URL_RULE})')
+    what = "spaces" if _SPACE.search(url) else "characters a URL may not hold"
+    return CheckedUrl(
+        fixed, None, f'URL "{url}" has {what}: kept percent-encoded as "{fixed}", as a browser follows it'
+    )
+
+
+def _percent(m: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in m.group().encode("utf-8"))

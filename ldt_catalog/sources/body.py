@@ -144,9 +144,8 @@ class Body:
         if image is None:
             return False
         self._flush()
-        self.logo = RawImage(
-            image.url, image.title or "", image.attributes, SourceRef(self.path, line.number)
-        )
+        ref = SourceRef(self.path, line.number)
+        self.logo = RawImage(image.url, image.title or "", image.attributes, ref, line.text.strip())
         return True
 
     def _text_line(self, line: Line) -> bool:

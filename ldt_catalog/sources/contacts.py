@@ -58,6 +58,28 @@ _PERSON_SEPARATORS = re.compile(rf"\x00|\s-\s|[{DASH}]|[,;|()]")
 _BOLD_START = re.compile(r"\s*(\*\*|__)[^*_]+?\1")
 # A person's name when not in bold: two to five capitalised words (particles like "van" allowed).
 _NAME = re.compile(r"[A-Z][\w'.-]*(?: (?:[A-Z][\w'.-]*|van|von|de|der|da|di|del|la|le)){1,4}")
+# Words that make a capitalised phrase a label or a role, not a person's name ("General Contact").
+_NOT_NAME = frozenset(
+    """contact contacts general info information support press media office team secretariat help
+    helpdesk desk enquiries inquiries email e-mail mail project page form website web site portal
+    communication communications coordinator coordination management manager lead leader officer
+    technical data main point partner partners consortium association foundation network us reach
+    questions administration dissemination unit department service services sales business newsletter
+    social community public relations head director chair responsible platform initiative""".split()  # noqa: SIM905
+)
+_SPLIT = re.compile(rf"\s-\s|[{DASH}]|[,;|()]")
+
+
+def is_person_name(text: str) -> bool:
+    """Two to five capitalised words, none of which is a word of labels or roles."""
+    return _NAME.fullmatch(text) is not None and not any(w.lower() in _NOT_NAME for w in text.split())
+
+
+def _person(parts: list[str], label: str | None) -> ContactParts:
+    """Name, role, organisation (the rest joins the organisation) from the parts of a person line."""
+    organization = ", ".join(parts[2:]) or None
+    role = parts[1] if len(parts) > 1 else None
+    return ContactParts(name=parts[0], role=role, organization=organization, label=label)
 
 
 def read_contact_line(text: str) -> ContactLine:
@@ -73,16 +95,35 @@ def read_contact_line(text: str) -> ContactLine:
     return ContactLine(text, tokens, label, text[body_start:], parts)
 
 
-def person_form(line: ContactLine) -> Reading | None:
-    """``**Jane Doe**, Role — Organisation — mail``, or an unbolded capitalised name and more parts."""
-    parts = line.parts
-    if not parts or not (_BOLD_START.match(line.body) or (len(parts) >= 2 and _NAME.fullmatch(parts[0]))):
+def labelled_person_form(line: ContactLine) -> Reading | None:
+    """``Jane Doe, Role: jane@acme.eu``: the lead-in before the colon names a person, not a label."""
+    if line.label is None or not line.tokens:
         return None
-    organization = ", ".join(parts[2:]) or None
-    role = parts[1] if len(parts) > 1 else None
-    return Reading(
-        ContactParts(name=parts[0], role=role, organization=organization, label=line.label), line.label, ""
-    )
+    parts = [p for p in (clean(x) for x in _SPLIT.split(line.label)) if p]
+    bold = _BOLD_START.match(line.text) is not None
+    if not parts or not (is_person_name(parts[0]) or (bold and len(parts) > 1)):
+        return None
+    return Reading(_person(parts + line.parts, None), None, "")
+
+
+def mailto_name_form(line: ContactLine) -> Reading | None:
+    """``[Jane Doe](mailto:jane@acme.eu), Role``: a link whose text is a person's name."""
+    first = line.tokens[0] if line.tokens else None
+    if first is None or first.title is None or line.label is not None:
+        return None
+    name = clean(first.title)
+    if not is_person_name(name) or line.text[: first.start].strip(" *_"):
+        return None
+    return Reading(_person([name, *line.parts], None), None, "")
+
+
+def person_form(line: ContactLine) -> Reading | None:
+    """``**Jane Doe**, Role — Organisation — mail`` or ``Jane Doe (Role) <mail>``: a bold name, or a
+    capitalised name followed by other parts."""
+    parts = line.parts
+    if not parts or not (_BOLD_START.match(line.body) or (len(parts) >= 2 and is_person_name(parts[0]))):
+        return None
+    return Reading(_person(parts, line.label), line.label, "")
 
 
 def link_text_form(line: ContactLine) -> Reading | None:
@@ -97,7 +138,13 @@ def other_text_form(line: ContactLine) -> Reading:
     return Reading(None, line.label, " ".join(line.parts))
 
 
-FORMS: tuple[Form, ...] = (person_form, link_text_form, other_text_form)
+FORMS: tuple[Form, ...] = (
+    labelled_person_form,
+    mailto_name_form,
+    person_form,
+    link_text_form,
+    other_text_form,
+)
 
 
 def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]:

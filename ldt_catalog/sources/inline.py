@@ -8,9 +8,9 @@ Headings (``split_heading``), in this order:
 1. ``Name <dash> Full title``: split at the first en or em dash with a space (or the heading's
    end) on both sides; failing that at the first `` - ``.  A hyphen inside a word (``Gaia-X``)
    or an en dash inside a range of years never splits.  name = left, full_title = right.
-2. ``Full Title (ACR)``: a trailing parenthesised word without spaces, at most 15 characters,
+2. ``Full Name (ACR)``: a trailing parenthesised word without spaces, at most 15 characters,
    with at least two capitals or digits (``DS4SSCC``, ``FIWARE``) is an acronym:
-   name = acronym = ``ACR``, full_title = ``Full Title``.
+   name = ``Full Name``, acronym = ``ACR`` (the id is made from it), no separate full title.
 3. Otherwise the whole heading is the name.
 
 Bold markers and a trailing attribute list (``{#anchor}``) are markup, not part of any name.
@@ -39,7 +39,7 @@ _TRAILING_PUNCT = ".,;:!?'\"*_"
 _LINK_TARGET = re.compile(r"""\s*<?(?P<url>[^\s<>]*)>?(?:\s+(?:"(?P<t1>[^"]*)"|'(?P<t2>[^']*)'))?\s*""")
 _EMPHASIS = re.compile(r"\*\*|__")
 # What is left of a line once its links are taken out, when it says nothing.
-DASH = "\u2013\u2014"  # en and em dash
+DASH = "\u2012\u2013\u2014\u2015\u2212"  # figure, en and em dash, horizontal bar, minus
 _NOISE = re.compile(rf"[\s\[\]()<>,;:.|*_\u2022\u00b7/{DASH}-]+")
 
 
@@ -151,5 +151,5 @@ def split_heading(text: str) -> HeadingParts:
     m = _ACRONYM.fullmatch(text)
     if m and sum(c.isupper() or c.isdigit() for c in m.group("acronym")) >= 2:
         acronym = m.group("acronym")
-        return HeadingParts(acronym, m.group("full").strip(), acronym)
+        return HeadingParts(m.group("full").strip(), None, acronym)
     return HeadingParts(text, None, None)

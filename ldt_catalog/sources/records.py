@@ -36,6 +36,8 @@ class RawImage:
     alt: str
     attributes: str | None
     ref: SourceRef
+    source: str = ""
+    """The line as written, attribute list included."""
 
 
 @dataclass(frozen=True)
