@@ -172,7 +172,7 @@ def contact_items(block: RawBlock) -> list[list[tuple[str, SourceRef]]]:
     """A block's lines grouped by contact: a bullet and its continuation lines, each nested bullet."""
     items: list[list[tuple[str, SourceRef]]] = []
     for text, ref in lines_of(block):
-        nested = _ITEM.match(text) if items else None
+        nested = _ITEM.match(text)
         if nested is not None or not items or block.kind == "paragraph":
             items.append([])
         items[-1].append((text[nested.end() :] if nested else text, ref))

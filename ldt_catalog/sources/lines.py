@@ -67,8 +67,19 @@ def is_rule(line: Line) -> bool:
     return chars is not None and not line.text.strip(chars) and RULE.match(line.text) is not None
 
 
+def detab(text: str) -> str:
+    """Leading tabs as spaces to the next multiple of 4 columns, as Markdown counts indentation."""
+    body = text.lstrip(" \t")
+    column = 0
+    for char in text[: len(text) - len(body)]:
+        column = column + 4 - column % 4 if char == "\t" else column + 1
+    return " " * column + body
+
+
 def classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[Line]:
-    """Strip endings and comments; mark fenced code so no ``#`` in it is read as a heading."""
+    """Strip endings and comments; mark fenced code so no ``#`` in it is read as a heading.
+
+    Leading tabs count as spaces to the next multiple of 4 (``detab``)."""
     lines: list[Line] = []
     fence: str | None = None
     fence_ref: SourceRef | None = None
@@ -76,12 +87,15 @@ def classify(physical: list[str], path: str, notes: list[Diagnostic]) -> list[Li
     for number, raw in enumerate(physical, start=1):
         if fence is None and not in_comment and "<!--" not in raw and "`" not in raw and "~" not in raw:
             kept = raw.rstrip("\r")  # the common line: no fence, no comment
+            if kept[:1] in "\t " and "\t" in kept:
+                kept = detab(kept)
             text = kept.rstrip()
             if not text:
                 lines.append(BLANK_LINE)
             else:
                 lines.append(Line(number, text, False, False, False, kept.endswith("  ")))
             continue
+        raw = detab(raw) if raw[:1] in "\t " and "\t" in raw else raw
         text = raw.rstrip("\r").rstrip()
         if fence is not None:
             closing = FENCE.match(text)
