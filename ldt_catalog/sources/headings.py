@@ -142,7 +142,11 @@ def initiative_starts(lines: Sequence[Line], path: str, notes: list[Diagnostic])
     for i, line in enumerate(lines):
         if line.blank:
             continue
-        if not (line.first in "#*_" or (i + 1 < len(lines) and lines[i + 1].first in "-=")):
+        if line.first not in ("#", "*", "_") and not (
+            i + 1 < len(lines)
+            and lines[i + 1].first in ("-", "=")
+            and _UNDERLINE.fullmatch(lines[i + 1].text)
+        ):
             continue  # what every form needs, checked once
         candidate = next((c for c in (form(lines, i) for form in FORMS) if c is not None), None)
         if candidate is None:
