@@ -85,7 +85,7 @@ def make_initiative(slug: str, name: str, line: int, mentions: tuple[str, ...] =
             ),
             Contact(_ref(line + 21), kind="generic", url="https://example.org/contact", label="Contact page"),
         ),
-        logo=Image("../assets/logo.png", f"{name} Logo", '{ width="130" }', _ref(line + 1)),
+        logo=Image("../assets/logo.png", f"{name} Logo", '{ width="130" }', _ref(line + 1), relative=True),
         other_sections=(
             Section(
                 "Funding",

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from ldt_catalog import accelerators
-from ldt_catalog.model.catalog import _PLAIN_RELATIVE_PATH, _url_rules
+from ldt_catalog.model.values import _PLAIN_RELATIVE_PATH, _url_rules
 from ldt_catalog.ngsild.context import entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
 from ldt_catalog.rdf import canonical, turtle
 from ldt_catalog.rdf import convert as rdf
-from ldt_catalog.sources import hub
+from ldt_catalog.sources import hub, labels, lines
 from tests.factories import make_catalog
 
 
@@ -46,17 +46,17 @@ def test_line_prechecks_never_skip_a_match(seed: int) -> None:
     rng = random.Random(seed)
     for _ in range(20000):
         text = random_text(rng, LINE_CHARS).rstrip()
-        line = hub._Line(1, text, False)
-        chars = hub._RULE_CHARS.get(line.first)
+        line = lines.Line(1, text, False)
+        chars = lines.RULE_CHARS.get(line.first)
         if chars is None or text.strip(chars):
-            assert hub._RULE.match(text) is None, text
+            assert lines.RULE.match(text) is None, text
         if not (line.first in "-*+" or line.first.isdecimal()):
-            assert hub._BULLET.fullmatch(text) is None, text
-        label_like = line.indent < 4 and line.first in hub._LABEL_STARTS
+            assert lines.BULLET.fullmatch(text) is None, text
+        label_like = line.indent < 4 and line.first in labels.LABEL_STARTS
         bold = text.startswith(("**", "__"), line.indent)
         if not label_like or not (bold or (line.first not in "*_" and ":" in text)):
-            assert not (hub._BOLD_LABEL.fullmatch(text) or hub._BOLD_ONLY.fullmatch(text)), text
-            assert hub._PLAIN_LABEL.fullmatch(text) is None, text
+            assert not (labels.BOLD_LABEL.fullmatch(text) or labels.BOLD_ONLY.fullmatch(text)), text
+            assert labels.PLAIN_LABEL.fullmatch(text) is None, text
 
 
 def test_label_kind_of_compiled_patterns_is_the_rule() -> None:

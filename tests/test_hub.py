@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from ldt_catalog.errors import CatalogError, SourceRef
+from ldt_catalog.sources.contacts import parse_contact_line
 from ldt_catalog.sources.hub import RawPage, RawSection, find_pages, label_kind, parse_page, read_page
-from ldt_catalog.sources.inline import image_only, parse_contact_line, scan, split_heading
+from ldt_catalog.sources.inline import image_only, scan, split_heading
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed" / "Local_Digital_Twins_Related_Initiatives.md"
@@ -403,7 +404,7 @@ def test_find_pages_reports_every_bad_path(tmp_path: Path) -> None:
         ("Horizon 2021–2027 Cities", ("Horizon 2021–2027 Cities", None, None)),
         (
             "Data Space for Smart and Sustainable Cities (DS4SSCC)",
-            ("DS4SSCC", "Data Space for Smart and Sustainable Cities", "DS4SSCC"),
+            ("Data Space for Smart and Sustainable Cities", None, "DS4SSCC"),
         ),
         ("Digital Urban Twins (Phase 2)", ("Digital Urban Twins (Phase 2)", None, None)),
         ("Urban Platform (Europe)", ("Urban Platform (Europe)", None, None)),

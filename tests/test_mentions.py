@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from ldt_catalog.model.catalog import _PLAIN_WEB_URL, _url_rules
 from ldt_catalog.model.mentions import (
     MentionIndex,
     Names,
@@ -21,6 +20,7 @@ from ldt_catalog.model.mentions import (
     mention_pattern,
     word_counts,
 )
+from ldt_catalog.model.values import _PLAIN_WEB_URL, _url_rules
 from ldt_catalog.pipeline.index_store import IndexStore
 from ldt_catalog.rdf import turtle
 

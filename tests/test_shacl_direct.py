@@ -123,6 +123,31 @@ def _odd_assets(view: View) -> None:
         )
 
 
+def _odd_people_and_logos(view: View) -> None:
+    node(view, "beta")["contactPoint"] += [
+        {
+            "type": "Individual",
+            "fn": ["x@example.org", "Two"],
+            "role": [5, "", "B"],
+            "organizationName": [5, "", "B"],
+        },
+        {"type": "Individual", "hasEmail": "mailto:y@example.org"},
+    ]
+    node(view, "alpha")["logo"] = "../assets/plain.png"
+    node(view, "gamma")["logo"] = [
+        {"type": "ImageObject", "contentUrl": "https://a.example.org/1.png"},
+        {"caption": 5},
+    ]
+    node(view, "delta")["logo"] = {
+        "type": "ImageObject",
+        "contentUrl": ["https://a.example.org/1.png", "https://a.example.org/2.png"],
+    }
+    node(view, "epsilon")["logo"] = {
+        "type": "ImageObject",
+        "relativeUrl": "https://not-relative.example.org/x.png",
+    }
+
+
 def _without(view: View, slug: str, *keys: str) -> None:
     for key in keys:
         node(view, slug).pop(key)
@@ -136,6 +161,7 @@ def _duplicate(view: View) -> None:
 
 VIEW_BREAKS: dict[str, Callable[[View], None]] = {
     "fine": lambda v: None,
+    "odd people and logos": _odd_people_and_logos,
     "initiative without id": lambda v: v["@graph"].append(
         {"type": "Initiative", "name": "Anonymous", "url": ["https://anon.example.org"]}
     ),

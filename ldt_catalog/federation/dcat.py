@@ -274,7 +274,7 @@ class _DcatBuilder:
         self.add(node, RDF.type, VCARD.Kind)  # also stated for validators without the vCard ontology
         if kind is not None:
             self.add(node, RDF.type, kind)
-        fn = contact.name or contact.label or contact.organization or contact.email or contact.url
+        fn = contact.name or contact.label or contact.organization  # an e-mail is never a name
         self.add(node, VCARD.fn, Literal(fn or initiative.name))
         if contact.role:
             self.add(node, VCARD.role, Literal(contact.role))

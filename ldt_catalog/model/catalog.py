@@ -1,363 +1,95 @@
-"""The validated domain types of the catalogue, built from the raw records of ``hub.py``.
+"""The catalogue built from the raw records of ``ldt_catalog.sources``, reporting every error.
 
-Every value keeps the ``SourceRef`` (file and line) it was read from, so that any later
-problem can be reported against the page a person edits.  Nothing here touches files.
+Every rule reports through ``Report`` and carries on, so one run lists every problem of every
+page; ``build_catalog`` raises them together at the end.  Sections are turned into fields by the
+handlers of ``sections.py``; single values are checked by ``values.py``.  The domain types are in
+``domain.py`` and exported from here too, as the model's public face.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import PurePath
-from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ldt_catalog.errors import CatalogError, Diagnostic, Severity, SourceRef
+from ldt_catalog.model.domain import (
+    Block,
+    BlockKind,
+    Catalog,
+    Cluster,
+    Contact,
+    ContactKind,
+    Image,
+    Initiative,
+    Link,
+    Page,
+    Section,
+    blocks_to_markdown,
+)
 from ldt_catalog.model.mentions import Names, find_mentions
-from ldt_catalog.sources.hub import RawBlock, RawInitiative, RawPage, RawSection
-from ldt_catalog.sources.inline import lead_label, leftover, parse_contact_line, scan, split_heading
-
-BlockKind = Literal["paragraph", "bullet"]
-
-Block = RawBlock
-"""A paragraph or one bullet (see ``RawBlock``): a block holds nothing to validate, so the model
-keeps the very blocks read from the page instead of a copy of each."""
-
-
-@dataclass(frozen=True)
-class Section:
-    """A labelled section of an initiative (``**Short Description:**`` and what follows)."""
-
-    label: str
-    blocks: tuple[Block, ...]
-    ref: SourceRef
-
-    @property
-    def bullets(self) -> tuple[Block, ...]:
-        return tuple(b for b in self.blocks if b.kind == "bullet")
-
-    @property
-    def paragraphs(self) -> tuple[Block, ...]:
-        return tuple(b for b in self.blocks if b.kind == "paragraph")
-
-    @functools.cached_property
-    def markdown(self) -> str:
-        """The section body as markdown: paragraphs apart, consecutive bullets together."""
-        return blocks_to_markdown(self.blocks)
-
-
-def blocks_to_markdown(blocks: tuple[Block, ...]) -> str:
-    parts: list[str] = []
-    previous: BlockKind | None = None
-    for block in blocks:
-        text = block.markdown
-        if block.kind == "bullet":
-            if "\n" in text:  # continuation lines are indented under the bullet's text
-                indent = "\n" + " " * (len(block.marker) + 1)
-                text = text.replace("\n", indent).replace(indent + "\n", "\n\n")
-            parts += (("\n" if previous == "bullet" else "\n\n") if parts else "", block.marker, " ", text)
-        else:
-            parts += ("\n\n" if parts else "", text)
-        previous = block.kind
-    return "".join(parts)
-
-
-@dataclass(frozen=True)
-class Link:
-    """A link as written on the page: ``[title](url)``, ``<url>`` or a bare URL."""
-
-    url: str
-    title: str | None
-    ref: SourceRef
-
-
-@dataclass(frozen=True)
-class Image:
-    """A logo: ``![alt](url){ width="130" ... }``; ``attributes`` is the ``{...}`` text if any."""
-
-    url: str
-    alt: str
-    attributes: str | None
-    ref: SourceRef
-
-
-ContactKind = Literal["person", "organization", "generic"]
-
-
-@dataclass(frozen=True)
-class Contact:
-    """One contact point: an e-mail, a contact page, or a named person with role and organisation.
-
-    ``label`` is the lead-in or link text the page gives it (``General contact``, ``DUET Contact
-    Page``).  At least one of ``email``, ``url`` or ``name`` is set.
-    """
-
-    ref: SourceRef
-    kind: ContactKind = "generic"
-    email: str | None = None
-    url: str | None = None
-    name: str | None = None
-    role: str | None = None
-    organization: str | None = None
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    """A knowledge-hub page: ``name`` is its file name, ``path`` the path as the user gave it."""
-
-    name: str
-    path: str
-    sha256: str
-
-
-@dataclass(frozen=True)
-class Initiative:
-    """One ``## `` section of a hub page."""
-
-    slug: str
-    name: str
-    full_title: str | None
-    acronym: str | None
-    ref: SourceRef
-    page: Page
-    content_sha256: str
-    cluster_slug: str
-    description: Section | None = None
-    key_role: Section | None = None
-    relevance: Section | None = None
-    assets: tuple[Link, ...] = ()
-    webpages: tuple[Link, ...] = ()
-    contacts: tuple[Contact, ...] = ()
-    logo: Image | None = None
-    other_sections: tuple[Section, ...] = ()
-    mentions: tuple[str, ...] = ()
-    """Slugs of other initiatives of the catalogue that this one names, sorted."""
-    field_refs: dict[str, SourceRef] = field(default_factory=dict, compare=False)
-    """Line of every imported field by name (``name``, ``description``, ``webpages`` ...)."""
-
-
-@dataclass(frozen=True)
-class Cluster:
-    """A thematic cluster: one hub page, its title and intro paragraphs."""
-
-    slug: str
-    name: str
-    title_from_file: bool
-    description: tuple[Block, ...]
-    ref: SourceRef
-    page: Page
-    content_sha256: str
-
-    @property
-    def description_markdown(self) -> str:
-        return blocks_to_markdown(self.description)
-
-
-@dataclass(frozen=True)
-class Catalog:
-    clusters: tuple[Cluster, ...]
-    initiatives: tuple[Initiative, ...]
-    warnings: tuple[Diagnostic, ...] = ()
-
-
-# --- Building the catalogue from raw records -------------------------------------------------
-#
-# Every rule below reports through ``_Report`` and carries on, so one run lists every problem of
-# every page; ``build_catalog`` raises them together at the end.
-
-INITIATIVE_ID_PREFIX = "urn:ngsi-ld:Initiative:"
-CLUSTER_ID_PREFIX = "urn:ngsi-ld:Cluster:"
-URL_RULE = "only absolute http, https and mailto URLs without spaces are accepted"
-EMAIL_RULE = "an e-mail address is name@domain.tld"
-_EMAIL = re.compile(
-    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
+from ldt_catalog.model.sections import SECTION_HANDLERS, TEXT_KINDS, Fields, Report
+from ldt_catalog.model.values import (
+    CLUSTER_ID_PREFIX,
+    EMAIL_RULE,
+    INITIATIVE_ID_PREFIX,
+    URL_RULE,
+    check_url,
+    email_problem,
+    slugify,
+    url_problem,
 )
-_HOST = re.compile(r"localhost|[\d.]+|(?:[\w](?:[\w-]*\w)?\.)+[^\W\d_]{2,}")
-_TRANSLIT = str.maketrans(
-    {
-        "ß": "ss",
-        "æ": "ae",
-        "Æ": "AE",
-        "ø": "o",
-        "Ø": "O",
-        "œ": "oe",
-        "Œ": "OE",
-        "đ": "d",
-        "Đ": "D",
-        "ł": "l",
-        "Ł": "L",
-        "þ": "th",
-        "Þ": "Th",
-    }
-)
-_TEXT_KINDS = ("description", "key_role", "relevance")
+from ldt_catalog.sources.inline import split_heading
+from ldt_catalog.sources.records import RawInitiative, RawPage
+
+__all__ = [
+    "CLUSTER_ID_PREFIX",
+    "EMAIL_RULE",
+    "INITIATIVE_ID_PREFIX",
+    "URL_RULE",
+    "Block",
+    "BlockKind",
+    "Catalog",
+    "Cluster",
+    "Contact",
+    "ContactKind",
+    "Image",
+    "Initiative",
+    "Link",
+    "Page",
+    "Section",
+    "blocks_to_markdown",
+    "build_catalog",
+    "build_page",
+    "duplicate_id_errors",
+    "email_problem",
+    "mention_names",
+    "mention_text",
+    "slugify",
+    "title_from_file_name",
+    "url_problem",
+]
 
 
-def slugify(text: str) -> str:
-    """``Gaia-X Ёxample`` → ``gaia-x-example``: ASCII-folded, ``[a-z0-9-]``; ValueError if empty."""
-    folded = unicodedata.normalize("NFKD", text.translate(_TRANSLIT)).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
-    if not slug:
-        raise ValueError(f"{text!r} has no letter or digit to make an identifier from")
-    return slug
-
-
-def email_problem(address: str) -> str | None:
-    """Why ``address`` is not an e-mail address, or None when it is one."""
-    if _EMAIL.fullmatch(address) is None:
-        return f'malformed e-mail address "{address}" (rule: {EMAIL_RULE})'
-    return None
-
-
-def url_problem(url: str, *, relative_ok: bool = False) -> str | None:
-    """Why ``url`` is not an acceptable link (``relative_ok`` for logos), or None."""
-    reason = _url_reason(url, relative_ok)
-    return f'malformed URL "{url}": {reason} (rule: {URL_RULE})' if reason else None
-
-
-_PLAIN_WEB_URL = re.compile(
-    r"(?i:https?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}(?:[/?#]\S*)?"
-)
-"""A URL that every rule below accepts: checked in one step, as most links are like this."""
-_SPACE = re.compile(r"\s")  # ``str.isspace`` characters, as ``re`` and Python share them
-
-
-_PLAIN_RELATIVE_PATH = re.compile(r"(?!(?i:www\.))(?:\.\.?/)*[\w.-]+(?:/[\w.-]+)*")
-"""A relative path (``../assets/logo.png``) that the rules accept where one may be (a logo)."""
-
-
-def _url_reason(url: str, relative_ok: bool) -> str | None:
-    if _PLAIN_WEB_URL.fullmatch(url) or (relative_ok and _PLAIN_RELATIVE_PATH.fullmatch(url)):
+def _logo(raw: RawInitiative, page_base_url: str | None, report: Report) -> Image | None:
+    """The logo as an IRI: a relative path is resolved against ``page_base_url`` when given."""
+    if raw.logo is None:
         return None
-    return _url_rules(url, relative_ok)
-
-
-def _url_rules(url: str, relative_ok: bool) -> str | None:
-    if not url:
-        return "empty"
-    if _SPACE.search(url):
-        return "it contains spaces"
-    if url.lower().startswith("www."):
-        return "no http:// or https:// in front"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- raises on a bad port
-    except ValueError as e:
-        return str(e)
-    scheme = parts.scheme.lower()
-    if not scheme:
-        return None if relative_ok else "a relative path"
-    if scheme == "mailto":
-        address = parts.path
-        return None if _EMAIL.fullmatch(address) else f'"{address}" is not an e-mail address'
-    if scheme not in ("http", "https") or (relative_ok and scheme not in ("http", "https")):
-        return f'scheme "{scheme}:" is not accepted'
-    if not parts.hostname:
-        return "no host"
-    if not _HOST.fullmatch(parts.hostname):
-        return f'host "{parts.hostname}" is not a domain name'
-    return None
-
-
-@dataclass
-class _Report:
-    """The diagnostics of one build; ``where`` is the initiative being built, for messages."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    where: str = ""
-
-    @property
-    def errors(self) -> int:
-        return sum(d.severity is Severity.ERROR for d in self.diagnostics)
-
-    def error(self, ref: SourceRef, message: str) -> None:
-        self.diagnostics.append(Diagnostic.at(ref, self.where + message))
-
-    def warn(self, ref: SourceRef, message: str) -> None:
-        self.diagnostics.append(Diagnostic.at(ref, self.where + message, Severity.WARNING))
-
-
-def _lines(block: RawBlock) -> list[tuple[str, SourceRef]]:
-    if "\n" not in block.markdown:
-        return [(block.markdown, block.ref)]  # most blocks: one line, whose ref is the block's
-    return [
-        (text, SourceRef(block.ref.path, block.ref.line + i))
-        for i, text in enumerate(block.markdown.split("\n"))
-    ]
-
-
-def _links(raw: RawSection, report: _Report) -> tuple[list[Link], list[RawBlock]]:
-    """The links of an assets or webpages section, and the blocks holding other text too."""
-    links: list[Link] = []
-    kept: list[RawBlock] = []
-    for block in raw.blocks:
-        other = False
-        for text, ref in _lines(block):
-            tokens = [t for t in scan(text) if t.kind != "image"]
-            lead, _ = lead_label(text, tokens[0] if tokens else None)
-            rest = leftover(text, tokens)
-            other = other or any(t.tooltip for t in tokens)  # a Link has no place for it
-            for token in tokens:
-                if token.kind == "email":
-                    other = True  # an e-mail is no web link: keep it as text
-                    problem = email_problem(token.url)
-                else:
-                    problem = url_problem(token.url)
-                if problem:
-                    report.error(ref, f'section "{raw.label}": {problem}')
-                elif token.kind != "email":
-                    title = token.title if token.title is not None else lead
-                    title = None if title == token.url else title  # ``[url](url)`` has no title
-                    links.append(Link(token.url, title, ref))
-            if rest and not (lead and rest == leftover(lead) and all(t.title is None for t in tokens)):
-                other = True
-        if other:
-            kept.append(block)
-    return links, kept
-
-
-def _contacts(raw: RawSection, report: _Report) -> tuple[list[Contact], list[RawBlock]]:
-    """The contact points of a contacts section, and the blocks holding other text too."""
-    contacts: list[Contact] = []
-    kept: list[RawBlock] = []
-    for block in raw.blocks:
-        other = False
-        for text, ref in _lines(block):
-            parts, tokens, rest = parse_contact_line(text)
-            bad = False
-            for token in tokens:
-                problem = email_problem(token.email) if token.email else url_problem(token.url)
-                if problem:
-                    bad = True
-                    report.error(ref, f'section "{raw.label}": {problem}')
-            unread = bool(rest) or (not parts and bool(text.strip())) or any(t.tooltip for t in tokens)
-            other = other or unread
-            if not bad:
-                contacts += [
-                    Contact(
-                        ref,
-                        "person" if p.is_person else "generic",
-                        p.email,
-                        p.url,
-                        p.name,
-                        p.role,
-                        p.organization,
-                        p.label,
-                    )
-                    for p in parts
-                ]
-        if other:
-            kept.append(block)
-    return contacts, kept
+    checked = check_url(raw.logo.url, relative_ok=True)
+    if checked.error or checked.url is None:
+        report.error(raw.logo.ref, f"logo: {checked.error}")
+        return None
+    if checked.repair:
+        report.warn(raw.logo.ref, f"logo: {checked.repair}")
+    url, relative = checked.url, not urlsplit(checked.url).scheme
+    if relative and page_base_url is not None:
+        url, relative = urljoin(page_base_url, url), False
+    return Image(url, raw.logo.alt, raw.logo.attributes, raw.logo.ref, relative, raw.logo.source)
 
 
 def _build_initiative(
-    raw: RawInitiative, page: Page, cluster_slug: str, report: _Report
+    raw: RawInitiative, page: Page, cluster_slug: str, report: Report, page_base_url: str | None = None
 ) -> Initiative | None:
     report.where = f'initiative "{raw.heading}": ' if raw.heading else "initiative with an empty heading: "
     heading = split_heading(raw.heading)
@@ -376,30 +108,23 @@ def _build_initiative(
         refs["full_title"] = raw.ref
     if heading.acronym:
         refs["acronym"] = raw.ref
-    texts: dict[str, Section] = {}
-    links: dict[str, list[Link]] = {"assets": [], "webpages": []}
-    contacts: list[Contact] = []
-    others: list[Section] = []
+    fields = Fields()
     first: dict[str, SourceRef] = {}
-    logo: Image | None = None
+    logo = _logo(raw, page_base_url, report)
     if raw.logo is not None:
-        problem = url_problem(raw.logo.url, relative_ok=True)
-        if problem:
-            report.error(raw.logo.ref, f"logo: {problem}")
-        logo = Image(raw.logo.url, raw.logo.alt, raw.logo.attributes, raw.logo.ref)
         refs["logo"] = raw.logo.ref
     for section in raw.sections:
         label = section.label or ""
         kind = section.kind
         if kind is None:
-            others.append(Section(label, section.blocks, section.ref))
+            fields.others.append(Section(label, section.blocks, section.ref))
             if section.label is None:
                 report.warn(section.ref, "text before the first label kept as an unlabeled other section")
             else:
                 report.warn(section.ref, f'unknown label "{label}" kept as an other section')
             continue
-        if kind in first and kind in _TEXT_KINDS:
-            others.append(Section(label, section.blocks, section.ref))
+        if kind in first and kind in TEXT_KINDS:
+            fields.others.append(Section(label, section.blocks, section.ref))
             report.warn(
                 section.ref,
                 f'label "{label}" repeats the one at line {first[kind].line}: kept as an other section',
@@ -413,25 +138,7 @@ def _build_initiative(
             if not (kind == "logo" and raw.logo is not None):
                 report.error(section.ref, f'empty section "{label}" (rule: a known label needs content)')
             continue
-        if kind in _TEXT_KINDS:
-            texts[kind] = Section(label, section.blocks, section.ref)
-            continue
-        errors = report.errors
-        if kind == "contacts":
-            found, kept = _contacts(section, report)
-            contacts += found
-            what = "a contact"
-        elif kind == "logo":
-            kept, what = list(section.blocks), "the logo"
-        else:
-            found_links, kept = _links(section, report)
-            links[kind] += found_links
-            what = "a link"
-        if kept:
-            others.append(Section(label, tuple(kept), section.ref))
-            report.warn(section.ref, f'text under "{label}" that is not {what} kept as an other section')
-        if kind == "webpages" and not links["webpages"] and errors == report.errors:
-            report.error(section.ref, f'section "{label}" has no link (rule: a webpage is required)')
+        SECTION_HANDLERS[kind](section, fields, report)
     if "description" not in first:
         report.error(raw.ref, "no Short Description (rule: the Short Description section is required)")
     if "webpages" not in first:
@@ -448,14 +155,14 @@ def _build_initiative(
         page=page,
         content_sha256=raw.sha256,
         cluster_slug=cluster_slug,
-        description=texts.get("description"),
-        key_role=texts.get("key_role"),
-        relevance=texts.get("relevance"),
-        assets=tuple(links["assets"]),
-        webpages=tuple(links["webpages"]),
-        contacts=tuple(contacts),
+        description=fields.texts.get("description"),
+        key_role=fields.texts.get("key_role"),
+        relevance=fields.texts.get("relevance"),
+        assets=tuple(fields.links["assets"]),
+        webpages=tuple(fields.links["webpages"]),
+        contacts=tuple(fields.contacts),
         logo=logo,
-        other_sections=tuple(others),
+        other_sections=tuple(fields.others),
         field_refs=refs,
     )
 
@@ -466,7 +173,7 @@ def title_from_file_name(name: str) -> str:
     return title.capitalize() if title.lower() == title else title
 
 
-def _build_cluster(raw: RawPage, page: Page, report: _Report) -> Cluster | None:
+def _build_cluster(raw: RawPage, page: Page, report: Report) -> Cluster | None:
     ref = raw.title_ref or SourceRef(raw.path, 1)
     name = raw.title if raw.title is not None else title_from_file_name(raw.name)
     if not raw.initiatives:
@@ -480,7 +187,10 @@ def _build_cluster(raw: RawPage, page: Page, report: _Report) -> Cluster | None:
 
 
 def mention_names(initiative: Initiative) -> Names:
-    """How other initiatives' text names this one: name and acronym as written, full title in any case."""
+    """How other initiatives' text names this one: short name and acronym as written, full title in any
+    case (the name is the full title when the heading is ``Full Name (ACR)``)."""
+    if initiative.acronym and not initiative.full_title:
+        return Names(initiative.slug, (initiative.acronym,), (initiative.name,))
     exact = tuple(n for n in (initiative.name, initiative.acronym) if n)
     return Names(initiative.slug, exact, (initiative.full_title,) if initiative.full_title else ())
 
@@ -503,17 +213,30 @@ def _line_of(diagnostic: Diagnostic) -> int:
     return int(diagnostic.where.rsplit(":", 1)[1])
 
 
-def build_page(raw: RawPage) -> tuple[Cluster | None, list[Initiative], list[Diagnostic]]:
-    """One page's cluster and initiatives (without mentions), and its problems in line order."""
-    report = _Report(list(raw.notes))
+def build_page(
+    raw: RawPage, page_base_url: str | None = None
+) -> tuple[Cluster | None, list[Initiative], list[Diagnostic]]:
+    """One page's cluster and initiatives (without mentions), and its problems in line order.
+
+    ``page_base_url`` is the URL the page's folder is published at (ending with ``/``): relative
+    logo paths are resolved against it as MkDocs resolves them against the page's file.
+    """
+    report = Report(list(raw.notes))
     page = Page(raw.name, raw.path, raw.sha256)
     cluster = _build_cluster(raw, page, report)
     cluster_slug = cluster.slug if cluster is not None else ""
     initiatives = []
     for raw_initiative in raw.initiatives:
-        initiative = _build_initiative(raw_initiative, page, cluster_slug, report)
+        initiative = _build_initiative(raw_initiative, page, cluster_slug, report, page_base_url)
         if initiative is not None:
             initiatives.append(initiative)
+    relative = [i.logo for i in initiatives if i.logo is not None and i.logo.relative]
+    if relative:
+        report.warn(
+            relative[0].ref,
+            f'{len(relative)} logo(s) of this page are relative paths (first "{relative[0].url}"): kept as '
+            "relative references, not IRIs (rule: give the URL the page is published at to resolve them)",
+        )
     return cluster, initiatives, sorted(report.diagnostics, key=_line_of)
 
 
@@ -535,13 +258,18 @@ def duplicate_id_errors(
     return errors
 
 
-def build_catalog(pages: Sequence[RawPage]) -> Catalog:
-    """The catalogue of ``pages``; ``CatalogError`` lists every error of every page at once."""
+def build_catalog(pages: Sequence[RawPage], page_base_url: str | None = None) -> Catalog:
+    """The catalogue of ``pages``; ``CatalogError`` lists every error of every page at once.
+
+    ``page_base_url``: see ``build_page``; it must be an absolute http(s) URL.
+    """
     diagnostics: list[Diagnostic] = []
+    if page_base_url is not None and (problem := url_problem(page_base_url)):
+        raise CatalogError([Diagnostic("page_base_url", problem)])
     clusters: list[Cluster] = []
     initiatives: list[Initiative] = []
     for raw in pages:
-        cluster, found, problems = build_page(raw)
+        cluster, found, problems = build_page(raw, page_base_url)
         if cluster is not None:
             clusters.append(cluster)
         initiatives += found

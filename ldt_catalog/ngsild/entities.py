@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from ldt_catalog.model.catalog import Catalog, Cluster, Contact, Initiative, Link, Section
+from ldt_catalog.model.catalog import Catalog, Cluster, Contact, Image, Initiative, Link, Section
 from ldt_catalog.ngsild.context import CATALOG_CONTEXT_URL, entity_context, load_context_document
 
 Entity = dict[str, Any]
@@ -69,8 +69,23 @@ def contact_json(contact: Contact) -> dict[str, str]:
     return value
 
 
+FIELD_ATTRIBUTES = {
+    "full_title": "title",
+    "acronym": "alternateName",
+    "key_role": "keyRole",
+    "assets": "keyAsset",
+    "webpages": "url",
+    "contacts": "contactPoint",
+}
+"""The attribute each model field becomes, where their names differ (``provenance.fieldLines`` keys)."""
+
+
 def _provenance(
-    page_name: str, line: int, content_sha256: str, fields: dict[str, int] | None = None
+    page_name: str,
+    line: int,
+    content_sha256: str,
+    fields: dict[str, int] | None = None,
+    sources: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     value: dict[str, Any] = {
         "generator": GENERATOR,
@@ -80,7 +95,26 @@ def _provenance(
     }
     if fields:
         value["fieldLines"] = dict(sorted(fields.items()))
+    if sources:
+        value["sourceText"] = sources
     return _json_property(value)
+
+
+def source_texts(initiative: Initiative) -> dict[str, list[str]]:
+    """The exact page text of the values a parse reshapes (contacts, the logo), by attribute."""
+    sources: dict[str, list[str]] = {}
+    if initiative.contacts:
+        # several contacts of one bullet share its text: kept once, in page order
+        sources["contactPoint"] = list(dict.fromkeys(c.source for c in initiative.contacts if c.source))
+    if initiative.logo is not None and initiative.logo.source:
+        sources["logo"] = [initiative.logo.source]
+    return {k: v for k, v in sources.items() if v}
+
+
+def logo_json(image: Image) -> dict[str, str]:
+    """``{url, alt}``, or ``{relativeUrl, alt}`` for a path that no page URL resolved: never a
+    relative path under a key that promises an IRI."""
+    return {"relativeUrl" if image.relative else "url": image.url, "alt": image.alt}
 
 
 def other_sections_markdown(sections: Iterable[Section]) -> str:
@@ -110,10 +144,7 @@ def initiative_entity(initiative: Initiative, with_context: bool = True) -> Enti
     if initiative.other_sections:
         entity["otherSection"] = _language_property(other_sections_markdown(initiative.other_sections))
     if initiative.logo is not None:
-        logo = {"url": initiative.logo.url, "alt": initiative.logo.alt}
-        if initiative.logo.attributes:
-            logo["attributes"] = initiative.logo.attributes
-        entity["logo"] = _json_property(logo)
+        entity["logo"] = _json_property(logo_json(initiative.logo))
     if initiative.webpages:
         entity["url"] = _json_property([_link_json(link) for link in initiative.webpages])
     if initiative.assets:
@@ -126,9 +157,9 @@ def initiative_entity(initiative: Initiative, with_context: bool = True) -> Enti
             {"type": "Relationship", "object": initiative_id(slug), "datasetId": mention_dataset_id(slug)}
             for slug in initiative.mentions
         ]
-    fields = {name: ref.line for name, ref in initiative.field_refs.items()}
+    fields = {FIELD_ATTRIBUTES.get(name, name): ref.line for name, ref in initiative.field_refs.items()}
     entity["provenance"] = _provenance(
-        initiative.page.name, initiative.ref.line, initiative.content_sha256, fields
+        initiative.page.name, initiative.ref.line, initiative.content_sha256, fields, source_texts(initiative)
     )
     if with_context:
         entity["@context"] = entity_context()
@@ -190,6 +221,16 @@ def _contact_node(contact: Contact) -> dict[str, Any]:
     return node
 
 
+def _logo_node(image: Image) -> dict[str, Any]:
+    """A ``schema:ImageObject``: its ``schema:contentUrl`` is an IRI, or an ``xsd:anyURI`` literal for
+    a relative reference (which RDF cannot hold as an IRI without inventing a base)."""
+    node: dict[str, Any] = {"type": "ImageObject"}
+    node["relativeUrl" if image.relative else "contentUrl"] = image.url
+    if image.alt:
+        node["caption"] = image.alt
+    return node
+
+
 def _source(page_name: str, line: int, content_sha256: str) -> dict[str, Any]:
     return {"sourcePage": page_name, "sourceLine": line, "contentHash": content_sha256}
 
@@ -215,7 +256,7 @@ def initiative_view(initiative: Initiative) -> dict[str, Any]:
     if initiative.other_sections:
         node["otherSection"] = [other_sections_markdown([s]) for s in initiative.other_sections]
     if initiative.logo is not None:
-        node["logo"] = initiative.logo.url
+        node["logo"] = _logo_node(initiative.logo)
     if initiative.webpages:
         node["url"] = [link.url for link in initiative.webpages]
     if initiative.assets:
