@@ -91,7 +91,8 @@ def test_markdown_formatting_is_kept(seed_build: Path) -> None:
     assert any("citizens—offering" in value for value in literals)
 
 
-def test_build_is_deterministic(tmp_path: Path, seed_dir: Path) -> None:
+def test_build_is_deterministic(tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # report.json carries the time
     first, second = tmp_path / "a", tmp_path / "b"
     assert main(["build", str(seed_dir), "--out", str(first), "-q"]) == 0
     assert main(["build", str(seed_dir), "--out", str(second), "-q"]) == 0

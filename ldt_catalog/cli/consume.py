@@ -85,7 +85,7 @@ def _guard(handler: Any) -> Any:
         except (UsageError, BrokerConfigError, sparql.DataMissing) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        except BrokerUnavailable as exc:
+        except (BrokerUnavailable, PortInUse) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
             return ExitCode.UNAVAILABLE
         return code
@@ -368,13 +368,17 @@ def _register_serve(subparsers: Any) -> None:
 S = TypeVar("S")
 
 
+class PortInUse(Exception):
+    """The port to listen on is taken: exit 4, like any unavailable resource."""
+
+
 def _listening(args: argparse.Namespace, make: Callable[[], S]) -> S:
-    """The server ``make`` starts; a busy port is a usage problem with its fix, not an errno."""
+    """The server ``make`` starts; a busy port is said with its fix (exit 4), not as an errno."""
     try:
         return make()
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise UsageError(
+            raise PortInUse(
                 f"port {args.port} on {args.host} is already in use (another server, or a broker: "
                 f"Stellio uses 8080); choose another with --port"
             ) from None

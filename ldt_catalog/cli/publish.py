@@ -276,7 +276,8 @@ def run_serve_context(args: argparse.Namespace) -> int:
         server = ContextServer((args.host, args.port))
     except OSError as exc:
         print(
-            f"ldt-catalog serve-context: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            f"ldt-catalog serve-context: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+            "choose another port with --port",
             file=sys.stderr,
         )
         return ExitCode.UNAVAILABLE
