@@ -34,7 +34,7 @@ with a broker (python -m tests.ngsild_broker --port 1026 is a loopback one for t
   ldt-catalog subscribe                      # subscriptions/*.jsonld -> the broker (idempotent)
   ldt-catalog subscriptions                  # their status: sent, failed, last notification
   A broker in a container cannot reach 127.0.0.1 of your machine: use listen --host 0.0.0.0 and
-  subscribe --endpoint http://host.docker.internal:PORT/notify
+  subscribe --endpoint http://host.docker.internal:8099/notify
 
   ldt-catalog COMMAND --help                 # every command explains itself
 """
