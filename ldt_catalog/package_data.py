@@ -12,7 +12,7 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 SOURCE_ROOT = PACKAGE_DIR.parent
 
-DATA_FOLDERS = ("contexts", "shapes", "queries")
+DATA_FOLDERS = ("contexts", "shapes", "queries", "seed")
 
 
 def data_dir(folder: str) -> Path:

@@ -91,7 +91,8 @@ def test_markdown_formatting_is_kept(seed_build: Path) -> None:
     assert any("citizens—offering" in value for value in literals)
 
 
-def test_build_is_deterministic(tmp_path: Path, seed_dir: Path) -> None:
+def test_build_is_deterministic(tmp_path: Path, seed_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # report.json carries the time
     first, second = tmp_path / "a", tmp_path / "b"
     assert main(["build", str(seed_dir), "--out", str(first), "-q"]) == 0
     assert main(["build", str(seed_dir), "--out", str(second), "-q"]) == 0
@@ -189,16 +190,39 @@ def test_validate_writes_nothing(tmp_path: Path, seed_dir: Path, capsys: pytest.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pages"]
 
 
-def test_missing_path_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["build", str(tmp_path / "nope"), "--out", str(tmp_path / "dist")]) == 1
-    assert "nope" in capsys.readouterr().err
-    assert not (tmp_path / "dist").exists()
-
-
-def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["build", "{missing}"],
+        ["validate", "{missing}"],
+        ["publish", "{missing}", "--broker", "http://127.0.0.1:9"],
+        ["build", "--federation", "{missing}"],
+        ["listen", "--baseline", "{missing}"],
+        ["subscribe", "--dir", "{missing}"],
+        ["query", "webpages", "--out", "{missing}"],
+    ],
+)
+def test_a_missing_input_path_is_a_usage_error_of_the_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    missing = str(tmp_path / "nope")
     with pytest.raises(SystemExit) as exit_info:
-        main(["build", "--no-such-option"])
+        main([part.format(missing=missing) for part in command])
     assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f"usage: ldt-catalog {command[0]} " in err
+    assert f"no such file or directory: {missing}" in err
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_usage_errors_exit_2_with_the_commands_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in ("build", "validate", "publish", "query", "listen", "subscribe"):
+        with pytest.raises(SystemExit) as exit_info:
+            main([command, "--bogus"])
+        assert exit_info.value.code == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"usage: ldt-catalog {command} "), err
+        assert "unrecognized arguments: --bogus" in err
     with pytest.raises(SystemExit) as exit_info:
         main([])
     assert exit_info.value.code == 2

@@ -395,7 +395,7 @@ def test_formats(seed_store: ox.Store) -> None:
 
 
 def test_cli_query_by_name_csv(seed_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", "contact-points", "--data", str(seed_export), "--format", "csv"]) == 0
+    assert main(["query", "contact-points", "--out", str(seed_export), "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "initiative,initiativeName,name,role,organization,email,url,note",
@@ -405,35 +405,42 @@ def test_cli_query_by_name_csv(seed_export: Path, capsys: pytest.CaptureFixture[
 
 
 def test_cli_query_file_and_inline_text(seed_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", str(QUERIES / "webpages.rq"), "--data", str(seed_export)]) == 0
+    assert main(["query", str(QUERIES / "webpages.rq"), "--out", str(seed_export)]) == 0
     assert "(2 rows)" in capsys.readouterr().out
     text = "SELECT (COUNT(?i) AS ?n) WHERE { ?i a schema:Project }"
-    assert main(["query", text, "--data", str(seed_export), "--format", "json"]) == 0
+    assert main(["query", text, "--out", str(seed_export), "--format", "json"]) == 0
     assert '"value": "2"' in capsys.readouterr().out
     padded = text + " " * 300  # longer than a file name may be
-    assert main(["query", padded, "--data", str(seed_export), "--format", "csv"]) == 0
+    assert main(["query", padded, "--out", str(seed_export), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines() == ["n", "2"]
 
 
 def test_cli_syntax_error_exit_1(seed_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", "SELECT ?x WHERE { ?x ", "--data", str(seed_export)]) == 1
+    assert main(["query", "SELECT ?x WHERE { ?x ", "--out", str(seed_export)]) == 1
     assert "SPARQL syntax error" in capsys.readouterr().err
 
 
 def test_cli_update_refused_exit_1(seed_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", "CLEAR DEFAULT", "--data", str(seed_export)]) == 1
+    assert main(["query", "CLEAR DEFAULT", "--out", str(seed_export)]) == 1
     assert "read-only" in capsys.readouterr().err
 
 
-def test_cli_missing_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", "webpages", "--data", str(tmp_path / "dist")]) == 4
+def test_cli_missing_export_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no dist/ here: the default folder is missing
+    assert main(["query", "webpages"]) == 2
     assert "run `ldt-catalog build" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # a folder named on the command line
+        main(["query", "webpages", "--out", str(tmp_path / "elsewhere")])
+    assert exit_info.value.code == 2
+    assert "no such file or directory" in capsys.readouterr().err
 
 
 def test_cli_graph_needs_a_graph_format(seed_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["query", "cluster-overview", "--data", str(seed_export), "--format", "csv"]) == 2
+    assert main(["query", "cluster-overview", "--out", str(seed_export), "--format", "csv"]) == 2
     assert "turtle" in capsys.readouterr().err
-    assert main(["query", "cluster-overview", "--data", str(seed_export), "--format", "ntriples"]) == 0
+    assert main(["query", "cluster-overview", "--out", str(seed_export), "--format", "ntriples"]) == 0
     assert f"<{LDT_CLUSTER}> <http://purl.org/dc/terms/hasPart> <{DUET}> ." in capsys.readouterr().out
 
 
@@ -443,10 +450,13 @@ def test_cli_list(capsys: pytest.CaptureFixture[str]) -> None:
     assert "contact-points" in out and "All contact points" in out
 
 
-def test_help_shows_the_first_five_minutes(capsys: pytest.CaptureFixture[str]) -> None:
+def test_first_steps_are_in_the_top_level_help_only(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert out.count("first steps") == 1
+    assert "ldt-catalog subscribe" in out and "ldt-catalog listen" in out and "ldt-catalog query" in out
     for command in ("subscribe", "subscriptions", "listen", "query", "serve"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
-        out = capsys.readouterr().out
-        assert "a consumer's first five minutes" in out
-        assert "ldt-catalog subscribe" in out and "ldt-catalog listen" in out and "ldt-catalog query" in out
+        assert "first steps" not in capsys.readouterr().out

@@ -185,7 +185,9 @@ def test_serve_command_stops_cleanly(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(sparql.SparqlServer, "serve_forever", interrupted)
-    assert main(["serve", "--data", str(out), "--port", "0"]) == 0
+    assert main(["serve", "--out", str(out), "--port", "0"]) == 0
     err = capsys.readouterr().err
     assert "SPARQL endpoint on http://127.0.0.1:" in err and "stopped" in err
-    assert main(["serve", "--data", str(tmp_path / "missing"), "--port", "0"]) == 4
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--out", str(tmp_path / "missing"), "--port", "0"])
+    assert exit_info.value.code == 2

@@ -33,7 +33,7 @@ from ldt_catalog.ngsild.context import jsonld_options
 
 SUBSCRIPTION_ID_PREFIX = "urn:ngsi-ld:Subscription:ldt-catalog:"
 SUBSCRIPTIONS_PATH = f"{API_ROOT}/subscriptions"
-DEFAULT_ENDPOINT = "http://127.0.0.1:8080/notify"
+DEFAULT_ENDPOINT = "http://127.0.0.1:8099/notify"
 """Where the shipped example notifies: ``ldt-catalog listen`` on its default port."""
 PAGE_SIZE = 100
 MAX_PAGES = 100

@@ -14,19 +14,29 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ldt_catalog import __version__
+from ldt_catalog.cli.common import UsageError
 from ldt_catalog.cli.exit_codes import ExitCode, exit_codes_help
 from ldt_catalog.cli.gc_pause import paused_gc
 from ldt_catalog.errors import ContextError, LdtCatalogError, ReportedError
 
 FIRST_STEPS = """\
-first steps:
+first steps (the README says more):
   ldt-catalog build                          # seed/ -> dist/ (entities, Turtle, report)
+  ldt-catalog validate --strict              # every check, warnings as errors; writes nothing
   ldt-catalog query --list                   # shipped SPARQL queries over dist/catalog.ttl
   ldt-catalog query contact-points
-  ldt-catalog publish --broker URL           # bring a broker in line with the catalogue
+  ldt-catalog serve &                        # SPARQL 1.1 endpoint over dist/ on http://127.0.0.1:8000/sparql
+
+with a broker (python -m tests.ngsild_broker --port 1026 is a loopback one for trying out):
+  export NGSI_LD_BROKER_URL=http://localhost:1026
+  ldt-catalog publish                        # bring the broker in line with the catalogue
   ldt-catalog listen &                       # print notifications as they arrive
-  ldt-catalog subscribe --broker URL         # subscriptions/*.jsonld -> broker
-  ldt-catalog <command> --help               # every command explains itself
+  ldt-catalog subscribe                      # subscriptions/*.jsonld -> the broker (idempotent)
+  ldt-catalog subscriptions                  # their status: sent, failed, last notification
+  A broker in a container cannot reach 127.0.0.1 of your machine: use listen --host 0.0.0.0 and
+  subscribe --endpoint http://host.docker.internal:8099/notify
+
+  ldt-catalog COMMAND --help                 # every command explains itself
 """
 
 
@@ -61,9 +71,27 @@ def _raise_terminated(signum: int, frame: FrameType | None) -> None:
     raise Terminated
 
 
+def parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse; an option the command does not know is reported with that command's usage (argparse
+    would show the top-level one, which does not list it)."""
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        command = _command_parser(parser, args.command)
+        command.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _command_parser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found: argparse.ArgumentParser = action.choices[name]
+            return found
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse(parser, argv)
     on_term = None
     if threading.current_thread() is threading.main_thread():  # only there can a handler be set
         on_term = signal.signal(signal.SIGTERM, _raise_terminated)
@@ -81,6 +109,9 @@ def _run(args: argparse.Namespace) -> int:
                 code: int = args.handler(args)
         else:
             code = args.handler(args)
+    except UsageError as exc:
+        print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
     except ReportedError as exc:
         for diagnostic in exc.diagnostics:
             print(diagnostic, file=sys.stderr)

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from ldt_catalog import __version__
+from ldt_catalog.cli import common
 from ldt_catalog.cli.exit_codes import ExitCode
+from ldt_catalog.cli.progress import ProgressLine
 from ldt_catalog.errors import Diagnostic, ValidationFailed
 from ldt_catalog.federation.config import DEFAULT_CONFIG_NAME, FederationSettings, load_federation_settings
 from ldt_catalog.federation.dcat import DEFAULT_SHAPES_DIR as DCAT_SHAPES_DIR
@@ -20,10 +22,16 @@ from ldt_catalog.pipeline import outputs, stages
 from ldt_catalog.pipeline.stages import Checked
 from ldt_catalog.validation.shacl import ShaclReport
 
-DEFAULT_SEED = Path("seed")
+DEFAULT_SEED = common.DEFAULT_SEED
 DEFAULT_OUT = Path("dist")
 
 BUILD_EPILOG = """\
+outputs:
+  OUT holds exactly what the last build wrote: files an earlier build wrote and this one did not
+  (dcat.ttl after a build without a federation config ...) are removed; files the tool never
+  wrote are left alone.  report.json lists the tool version, the time (SOURCE_DATE_EPOCH if
+  set), every page and every file written with its SHA-256.
+
 federation (DCAT-AP 3 and Gaia-X):
   With a federation config (--federation FILE, or federation.toml in the current directory),
   build also writes dcat.ttl and dcat.jsonld, and gaiax.jsonld when the config has a [gaiax]
@@ -58,9 +66,10 @@ def register(subparsers: Any) -> None:
         type=Path,
         default=DEFAULT_OUT,
         metavar="DIR",
-        help=f"output directory (default: {DEFAULT_OUT}/)",
+        help=f"output folder (default: {DEFAULT_OUT}/)",
     )
-    build.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    common.add_quiet(build)
+    common.add_strict(build, "write nothing")
     build.set_defaults(handler=run_build, pause_gc=True)
 
     validate = subparsers.add_parser(
@@ -91,20 +100,16 @@ def register(subparsers: Any) -> None:
         metavar="DIR",
         help="directory with the Gaia-X 25.11 files (gx.shacl.ttl, gx.owl.ttl, gx.context.jsonld)",
     )
+    common.add_quiet(validate, "print only problems and the summary line")
+    common.add_strict(validate, "report the warnings as errors")
     validate.set_defaults(handler=run_validate, pause_gc=True)
 
 
 def _add_inputs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help=f"pages or directories of pages (default: {DEFAULT_SEED}/)",
-    )
+    common.add_pages_argument(parser)
     parser.add_argument(
         "--federation",
-        type=Path,
+        type=common.existing_path,
         default=None,
         metavar="FILE",
         help=f"federation config for DCAT-AP and Gaia-X (default: ./{DEFAULT_CONFIG_NAME} if present)",
@@ -121,19 +126,12 @@ def _add_inputs(parser: argparse.ArgumentParser) -> None:
         help="keep the catalogue in a temporary folder, not in memory (automatic for pages over 64 MB)",
     )
     parser.add_argument(
-        "--broker-url",
+        "--broker",
         default=None,
         metavar="URL",
         help="the NGSI-LD broker serving the entities, described as a dcat:DataService (overrides the config)",
     )
-
-
-def build_date() -> date:
-    """``SOURCE_DATE_EPOCH`` (reproducible builds) if set, else today (UTC)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), UTC).date()
-    return datetime.now(UTC).date()
+    common.add_alias(parser, "--broker-url", "broker")
 
 
 def _federation_settings(args: argparse.Namespace) -> FederationSettings | None:
@@ -144,13 +142,20 @@ def _federation_settings(args: argparse.Namespace) -> FederationSettings | None:
             return None
         path = default
     return load_federation_settings(
-        path, base_url=args.base_url, broker_url=args.broker_url, build_date=build_date()
+        path, base_url=args.base_url, broker_url=args.broker, build_date=common.build_time(os.environ).date()
     )
 
 
 def _spool(args: argparse.Namespace) -> bool | None:
     """``--spool`` forces the spool; otherwise the pipeline decides by the pages' size."""
     return True if args.spool else None
+
+
+def _pages(args: argparse.Namespace) -> list[Path]:
+    paths, note = common.pages(args)
+    if note and not args.quiet:
+        print(note, file=sys.stderr)
+    return paths
 
 
 def _print_warnings(checked: Checked) -> None:
@@ -160,49 +165,72 @@ def _print_warnings(checked: Checked) -> None:
 
 def run_build(args: argparse.Namespace) -> int:
     settings = _federation_settings(args)
-    with stages.checked_catalog(args.paths or [DEFAULT_SEED], spool=_spool(args)) as checked:
-        _print_warnings(checked)
-        writers = outputs.output_writers(checked)
-        if settings is not None:
-            writers.update(outputs.federation_writers(checked.catalog(), settings))
-        elif not args.quiet:
-            print(
-                f"note: dcat.ttl, dcat.jsonld and gaiax.jsonld skipped: no federation config "
-                f"(give --federation FILE or create ./{DEFAULT_CONFIG_NAME} from federation.example.toml)",
-                file=sys.stderr,
+    progress = ProgressLine(quiet=args.quiet)
+    built_at = common.build_time(os.environ)
+    try:
+        with stages.checked_catalog(_pages(args), spool=_spool(args), progress=progress.status) as checked:
+            if args.strict:
+                common.refuse_warnings(checked.warnings)
+            progress.clear()
+            _print_warnings(checked)
+            writers = outputs.output_writers(checked)
+            if settings is not None:
+                progress.status("DCAT-AP and Gaia-X")
+                writers.update(outputs.federation_writers(checked.catalog(), settings))
+            elif not args.quiet:
+                print(
+                    f"note: dcat.ttl, dcat.jsonld and gaiax.jsonld skipped: no federation config "
+                    f"(give --federation FILE or create ./{DEFAULT_CONFIG_NAME} from federation.example.toml)",
+                    file=sys.stderr,
+                )
+            progress.status(f"writing {len(writers) + 1} files")
+            outcome = outputs.write_outputs(
+                args.out,
+                writers,
+                lambda files: outputs.build_report(checked, files, version=__version__, built_at=built_at),
             )
-        written = outputs.write_outputs(args.out, writers)
+    finally:
+        progress.clear()
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
     if not args.quiet:
         print(
             f"built {checked.initiatives} initiative(s) in {checked.clusters} cluster(s): "
             f"{len(checked.entities)} entities, checks: {', '.join(checked.checks)}"
         )
-        for path in written:
-            print(f"  wrote {path}")
+        for path in outcome.written:
+            print(f"  wrote {stages.display_path(path)}")
+        for path in outcome.removed:
+            print(f"  removed {stages.display_path(path)} (written by an earlier build, not by this one)")
     return ExitCode.OK
 
 
 def run_validate(args: argparse.Namespace) -> int:
-    settings = _federation_settings(args) if (args.dcat or args.gaiax or args.federation) else None
-    with stages.checked_catalog(args.paths or [DEFAULT_SEED], spool=_spool(args)) as checked:
-        _print_warnings(checked)
-        catalog = checked.catalog() if (args.dcat or args.gaiax) else None
-    reports: list[tuple[str, ShaclReport]] = []
-    if catalog is not None:
-        if settings is None:
-            raise ValidationFailed(
-                [
-                    Diagnostic(
-                        DEFAULT_CONFIG_NAME, "--dcat/--gaiax need a federation config (--federation FILE)"
-                    )
-                ]
-            )
-        if args.dcat:
-            reports.append(("DCAT-AP 3.0.1", validate_dcat(dcat_graph(catalog, settings), args.shapes)))
-        if args.gaiax:
-            reports.append(
-                ("Gaia-X 25.11", validate_gaiax(gaiax_document(catalog, settings), args.gaiax_shapes))
-            )
+    federated = args.dcat or args.gaiax
+    settings = _federation_settings(args) if (federated or args.federation) else None
+    if federated and settings is None:
+        raise ValidationFailed(
+            [Diagnostic(DEFAULT_CONFIG_NAME, "--dcat/--gaiax need a federation config (--federation FILE)")]
+        )
+    progress = ProgressLine(quiet=args.quiet)
+    try:
+        with stages.checked_catalog(_pages(args), spool=_spool(args), progress=progress.status) as checked:
+            if args.strict:
+                common.refuse_warnings(checked.warnings)
+            catalog = checked.catalog() if federated else None
+        reports: list[tuple[str, ShaclReport]] = []
+        if catalog is not None and settings is not None:
+            if args.dcat:
+                progress.status("DCAT-AP 3.0.1 shapes")
+                reports.append(("DCAT-AP 3.0.1", validate_dcat(dcat_graph(catalog, settings), args.shapes)))
+            if args.gaiax:
+                progress.status("Gaia-X 25.11 shapes")
+                reports.append(
+                    ("Gaia-X 25.11", validate_gaiax(gaiax_document(catalog, settings), args.gaiax_shapes))
+                )
+    finally:
+        progress.clear()
+    _print_warnings(checked)
     failed = False
     for name, report in reports:
         print(f"{name}: {report.text}")
@@ -210,9 +238,11 @@ def run_validate(args: argparse.Namespace) -> int:
     if failed:
         print("ldt-catalog: the federation outputs break the official shapes", file=sys.stderr)
         return ExitCode.INVALID
+    # Every warning printed above counts: the pages' and the official shapes' recommendations.
+    warnings = len(checked.warnings) + sum(len(report.warnings) for _, report in reports)
     print(
         f"valid: {checked.initiatives} initiative(s), {checked.clusters} cluster(s), "
         f"{len(checked.entities)} entities; checks: {', '.join([*checked.checks, *(n for n, _ in reports)])}; "
-        f"{len(checked.warnings)} warning(s)"
+        f"{warnings} warning(s)"
     )
     return ExitCode.OK

@@ -3,43 +3,30 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import socketserver
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ldt_catalog.broker import subscriptions
+from ldt_catalog.cli import common, connection
+from ldt_catalog.cli.common import UsageError
 from ldt_catalog.cli.exit_codes import ExitCode
 from ldt_catalog.consume import notifications, sparql
 from ldt_catalog.package_data import data_dir
 
-BROKER_ENV = "NGSI_LD_BROKER_URL"
-TOKEN_ENV = "NGSI_LD_TOKEN"
 DEFAULT_DATA = Path("dist")
 DEFAULT_SUBSCRIPTIONS = Path("subscriptions")
-DEFAULT_LISTEN_PORT = 8080
+DEFAULT_LISTEN_PORT = 8099
+"""Not 8080: Stellio listens there in deploy/ (Orion-LD 1026, Scorpio 9090)."""
 DEFAULT_SERVE_PORT = 8000
-
-FIRST_FIVE_MINUTES = f"""\
-a consumer's first five minutes:
-  ldt-catalog build                      # pages -> dist/ (catalog.ttl, entities.jsonld ...)
-  ldt-catalog query --list               # the shipped queries (queries/*.rq)
-  ldt-catalog query contact-points       # run one by name, or give a .rq file or SPARQL text:
-  ldt-catalog query 'SELECT ?name WHERE {{ ?i a schema:Project ; schema:name ?name }}'
-  ldt-catalog serve &                    # SPARQL 1.1 endpoint: http://127.0.0.1:{DEFAULT_SERVE_PORT}/sparql
-
-  ldt-catalog listen &                   # notification receiver on http://127.0.0.1:{DEFAULT_LISTEN_PORT}/notify
-  export {BROKER_ENV}=http://localhost:1026
-  ldt-catalog subscribe                  # subscriptions/*.jsonld -> the broker (idempotent)
-  ldt-catalog publish                    # after a page edit; the receiver prints e.g.
-                                         #   Initiative DUET updated: description
-  ldt-catalog subscriptions              # status, timesSent, lastNotification, failures
-
-A broker in a container cannot reach 127.0.0.1 of your machine: run
-  ldt-catalog listen --host 0.0.0.0 and subscribe --endpoint http://host.docker.internal:{DEFAULT_LISTEN_PORT}/notify
-"""
+QUERY_NAME = re.compile(r"[\w.-]+")
+"""What a shipped query's name looks like (``contact-points``): never SPARQL, which has spaces."""
 
 
 def register(subparsers: Any) -> None:
@@ -50,12 +37,14 @@ def register(subparsers: Any) -> None:
     _register_serve(subparsers)
 
 
-def _parser(subparsers: Any, name: str, help_text: str, description: str) -> argparse.ArgumentParser:
+def _parser(
+    subparsers: Any, name: str, help_text: str, description: str, epilog: str | None = None
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = subparsers.add_parser(
         name,
         help=help_text,
         description=description,
-        epilog=FIRST_FIVE_MINUTES,
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     return parser
@@ -64,60 +53,25 @@ def _parser(subparsers: Any, name: str, help_text: str, description: str) -> arg
 # -- broker connection ------------------------------------------------------------------------------
 
 
-def _add_broker_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--broker",
-        metavar="URL",
-        default=os.environ.get(BROKER_ENV),
-        help=f"NGSI-LD broker base URL, e.g. http://localhost:1026 (default: ${BROKER_ENV})",
-    )
-    parser.add_argument("--tenant", metavar="NAME", help="NGSI-LD tenant (sent as NGSILD-Tenant)")
-    parser.add_argument(
-        "--token-file", type=Path, metavar="FILE", help=f"file holding a bearer token (else ${TOKEN_ENV})"
-    )
-    parser.add_argument(
-        "--retries",
-        type=int,
-        default=4,
-        metavar="N",
-        help="retries after connection errors and 429/502/503/504 (default: 4)",
-    )
-    parser.add_argument("--insecure", action="store_true", help="do not verify the broker's TLS certificate")
-    parser.add_argument(
-        "--ca-bundle", metavar="FILE", help="CA bundle to verify the broker's TLS certificate"
-    )
-
-
 def _client(args: argparse.Namespace) -> Any:
     from ldt_catalog.broker.client import BrokerClient, RetryPolicy
 
-    if not args.broker:
-        raise _UsageError(f"no broker: give --broker URL or set {BROKER_ENV}")
-    from ldt_catalog.broker.auth import BearerToken
+    env = os.environ
+    url = connection.broker_url(args, env)
+    connection.check_connection(args)
+    import requests
 
-    if args.insecure and args.ca_bundle:
-        raise _UsageError("--insecure and --ca-bundle contradict each other")
-    if args.token_file is not None:
-        try:
-            token = args.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise _UsageError(f"token file {args.token_file}: {exc.strerror or exc}") from None
-    else:
-        token = os.environ.get(TOKEN_ENV, "").strip()
-    verify: bool | str = False if args.insecure else (args.ca_bundle or True)
-    if args.retries < 0:
-        raise _UsageError("--retries must be >= 0")
+    session = requests.Session()
+    verify = connection.verify_setting(args)
     return BrokerClient(
-        args.broker,
+        url,
+        session=session,
         tenant=args.tenant,
-        auth=BearerToken(token) if token else None,
+        auth=connection.auth(args, env, session, verify),
         verify=verify,
+        timeout=connection.timeouts(args),
         retry=RetryPolicy(attempts=args.retries + 1),
     )
-
-
-class _UsageError(Exception):
-    pass
 
 
 def _guard(handler: Any) -> Any:
@@ -128,10 +82,10 @@ def _guard(handler: Any) -> Any:
 
         try:
             code: int = handler(args)
-        except (_UsageError, BrokerConfigError) as exc:
+        except (UsageError, BrokerConfigError, sparql.DataMissing) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
             return ExitCode.USAGE
-        except (BrokerUnavailable, sparql.DataMissing) as exc:
+        except (BrokerUnavailable, PortInUse) as exc:
             print(f"ldt-catalog {args.command}: {exc}", file=sys.stderr)
             return ExitCode.UNAVAILABLE
         return code
@@ -153,10 +107,10 @@ def _register_subscribe(subparsers: Any) -> None:
         "writes nothing. With --prune, ours that are no longer in DIR are deleted; subscriptions "
         "whose id does not carry our prefix are never touched. Exit 3 if some write failed.",
     )
-    _add_broker_options(parser)
+    connection.add_connection_options(parser)
     parser.add_argument(
         "--dir",
-        type=Path,
+        type=common.existing_path,
         default=DEFAULT_SUBSCRIPTIONS,
         metavar="DIR",
         help=f"folder of subscription files (default: {DEFAULT_SUBSCRIPTIONS}/)",
@@ -203,17 +157,16 @@ def _register_subscriptions(subparsers: Any) -> None:
         + " (all with --all): status, endpoint, notifications sent and failed, and when the last "
         "notification, success and failure happened.",
     )
-    _add_broker_options(parser)
+    connection.add_connection_options(parser)
     parser.add_argument("--all", action="store_true", help="also list subscriptions that are not ours")
-    parser.add_argument(
-        "--format", choices=("table", "json"), default="table", help="output (default: table)"
-    )
+    parser.add_argument("--json", action="store_true", help="print them as JSON on stdout")
+    common.add_alias(parser, "--format", "legacy_format", choices=("table", "json"))
     parser.set_defaults(handler=_guard(run_subscriptions))
 
 
 def run_subscriptions(args: argparse.Namespace) -> int:
     found = subscriptions.statuses(_client(args), everyone=args.all)
-    if args.format == "json":
+    if args.json or getattr(args, "legacy_format", None) == "json":
         print(json.dumps([vars(s) for s in found], indent=2))
         return ExitCode.OK
     if not found:
@@ -251,7 +204,10 @@ def _register_listen(subparsers: Any) -> None:
         "notification's @context (inline or from the Link header). Ctrl-C stops it.",
     )
     parser.add_argument(
-        "--port", type=int, default=DEFAULT_LISTEN_PORT, help=f"port (default: {DEFAULT_LISTEN_PORT})"
+        "--port",
+        type=int,
+        default=DEFAULT_LISTEN_PORT,
+        help=f"port (default: {DEFAULT_LISTEN_PORT}, where the shipped subscription notifies)",
     )
     parser.add_argument(
         "--host",
@@ -260,7 +216,7 @@ def _register_listen(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--baseline",
-        type=Path,
+        type=common.existing_path,
         metavar="FILE",
         help="entities.jsonld as built, to list only the attributes that really changed "
         "in the first notification of each entity",
@@ -278,8 +234,11 @@ def run_listen(args: argparse.Namespace) -> int:
     if args.baseline is not None:
         entities = json.loads(args.baseline.read_text(encoding="utf-8"))
         tracker = notifications.ChangeTracker.from_entities(entities)
-    server = notifications.NotificationReceiver(
-        args.host, args.port, tracker=tracker, fetch_contexts=args.fetch_contexts
+    server = _listening(
+        args,
+        lambda: notifications.NotificationReceiver(
+            args.host, args.port, tracker=tracker, fetch_contexts=args.fetch_contexts
+        ),
     )
     print(f"listening for notifications on {server.url} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     _serve_until_interrupted(server)
@@ -293,12 +252,14 @@ def run_listen(args: argparse.Namespace) -> int:
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
     """Where the export is, for ``query`` and ``serve``."""
     parser.add_argument(
-        "--data",
-        type=Path,
+        "--out",
+        dest="data",
+        type=common.existing_path,
         default=DEFAULT_DATA,
         metavar="DIR",
-        help=f"where `ldt-catalog build` wrote its files (default: {DEFAULT_DATA}/)",
+        help=f"the folder `ldt-catalog build --out DIR` wrote (default: {DEFAULT_DATA}/)",
     )
+    common.add_alias(parser, "--data", "data", type=common.existing_path)
     parser.add_argument(
         "--with-entities",
         action="store_true",
@@ -321,9 +282,15 @@ def shipped_queries() -> dict[str, Path]:
 
 
 def _query_text(argument: str) -> str:
-    named = shipped_queries().get(argument.removesuffix(".rq")) if "/" not in argument else None
+    shipped = shipped_queries()
+    named = shipped.get(argument.removesuffix(".rq")) if "/" not in argument else None
     if named is not None and not Path(argument).is_file():
         return named.read_text(encoding="utf-8")
+    if argument != "-" and QUERY_NAME.fullmatch(argument) and not Path(argument).is_file():
+        raise UsageError(
+            f"no shipped query named {argument!r} and no such file; the shipped queries: "
+            f"{common.names_list(sorted(shipped))} (see --list)"
+        )
     return sparql.read_query(argument)
 
 
@@ -336,7 +303,7 @@ def _register_query(subparsers: Any) -> None:
         "plain-triples view: schema:Project initiatives, skos:Collection clusters, dcat:contactPoint "
         "vcard nodes, ldt:keyAsset resources ...). The prefixes ldt schema dcterms dcat vcard skos "
         "ngsi-ld rdf xsd are predeclared. Updates and SERVICE are refused. Exit 1 for a syntax "
-        "error, 4 when DIR has no export yet (run `ldt-catalog build`).",
+        "error, 2 when DIR has no export yet (run `ldt-catalog build`).",
     )
     parser.add_argument(
         "query",
@@ -362,7 +329,7 @@ def run_query(args: argparse.Namespace) -> int:
             print(f"{name:30} {sparql.first_comment(path)}")
         return ExitCode.OK
     if not args.query:
-        raise _UsageError("give a QUERY (a name from --list, a .rq file or SPARQL text)")
+        raise UsageError("give a QUERY (a name from --list, a .rq file or SPARQL text)")
     text = _query_text(args.query)
     store = sparql.load_store(args.data, args.with_entities)
     try:
@@ -373,7 +340,7 @@ def run_query(args: argparse.Namespace) -> int:
     try:
         output = sparql.serialize(result, args.format)
     except sparql.SparqlError as exc:
-        raise _UsageError(str(exc)) from exc
+        raise UsageError(str(exc)) from exc
     sys.stdout.buffer.write(output)
     sys.stdout.flush()
     return ExitCode.OK
@@ -398,6 +365,26 @@ def _register_serve(subparsers: Any) -> None:
     parser.set_defaults(handler=_guard(run_serve))
 
 
+S = TypeVar("S")
+
+
+class PortInUse(Exception):
+    """The port to listen on is taken: exit 4, like any unavailable resource."""
+
+
+def _listening(args: argparse.Namespace, make: Callable[[], S]) -> S:
+    """The server ``make`` starts; a busy port is said with its fix (exit 4), not as an errno."""
+    try:
+        return make()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(
+                f"port {args.port} on {args.host} is already in use (another server, or a broker: "
+                f"Stellio uses 8080); choose another with --port"
+            ) from None
+        raise
+
+
 def _serve_until_interrupted(server: socketserver.BaseServer) -> None:
     """Serve until Ctrl-C, then close the socket (both servers print their own summary)."""
     try:
@@ -410,7 +397,7 @@ def _serve_until_interrupted(server: socketserver.BaseServer) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     store = sparql.load_store(args.data, args.with_entities)
-    server = sparql.SparqlServer(store, args.host, args.port)
+    server = _listening(args, lambda: sparql.SparqlServer(store, args.host, args.port))
     print(f"SPARQL endpoint on {server.url} over {args.data} (Ctrl-C to stop)", file=sys.stderr, flush=True)
     _serve_until_interrupted(server)
     print("stopped", file=sys.stderr)

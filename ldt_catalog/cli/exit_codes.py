@@ -25,9 +25,14 @@ _MEANINGS = {
         "invalid input: the pages, a config file or the produced data break a rule; every problem\n"
         "     is listed as FILE:LINE: message and nothing is written or sent"
     ),
-    ExitCode.USAGE: "usage error: unknown command or option, missing argument",
+    ExitCode.USAGE: (
+        "usage error: unknown command or option, missing or contradicting arguments, or an input\n"
+        "     that does not exist (a page, folder or file named on the command line, dist/ not built yet)"
+    ),
     ExitCode.PUBLISH_FAILED: "publishing finished but some entities failed, or the broker refused a request",
-    ExitCode.UNAVAILABLE: "a resource was unavailable: broker unreachable, file not writable, disk full, ...",
+    ExitCode.UNAVAILABLE: (
+        "a resource was unavailable: broker unreachable, port in use, file not writable, disk full, ..."
+    ),
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C): temporary files are removed, no output half-written",
     ExitCode.TERMINATED: "terminated (SIGTERM): as for Ctrl-C",
 }

@@ -18,30 +18,26 @@ from typing import Any
 import requests
 
 from ldt_catalog.broker import sync
-from ldt_catalog.broker.auth import BearerToken, OAuth2ClientCredentials
 from ldt_catalog.broker.cache import PublishCache, inputs_digest
 from ldt_catalog.broker.client import (
     CONTEXT_MODES,
     FLAVOURS,
     HARD_MAX_BATCH,
-    Auth,
     BrokerClient,
     BrokerConfigError,
     BrokerError,
     BrokerUnavailable,
     RetryPolicy,
 )
-from ldt_catalog.cli.build import DEFAULT_SEED
+from ldt_catalog.cli import common, connection
+from ldt_catalog.cli.common import UsageError
 from ldt_catalog.cli.exit_codes import ExitCode
+from ldt_catalog.cli.progress import ProgressLine
 from ldt_catalog.consume.context_server import ContextServer
 from ldt_catalog.ngsild.context import LDT_CONTEXT_URL, entity_context, ldt_term_definitions
 from ldt_catalog.package_data import data_dir
 from ldt_catalog.pipeline import stages
 from ldt_catalog.sources import hub
-
-ENV_BROKER = "NGSI_LD_BROKER_URL"
-ENV_TOKEN = "NGSI_LD_TOKEN"
-ENV_OAUTH = ("NGSI_LD_OAUTH_TOKEN_URL", "NGSI_LD_OAUTH_CLIENT_ID", "NGSI_LD_OAUTH_CLIENT_SECRET")
 
 PUBLISH_EPILOG = f"""\
 context modes:
@@ -55,16 +51,16 @@ context modes:
   upload  POST our context to the broker's /ngsi-ld/v1/jsonldContexts, then link to the URL it
           returns (orion-ld, scorpio; not stellio).
 
-environment:
-  {ENV_BROKER}    broker URL when --broker is not given
-  {ENV_TOKEN}         bearer token (prefer --token-file; the token is never printed)
-  {ENV_OAUTH[0]}, {ENV_OAUTH[1]}, {ENV_OAUTH[2]}
-                        OAuth2 client credentials when the options are not given
+{connection.ENVIRONMENT_HELP}
+progress:
+  On a terminal one line shows the stage, pages or entities done of the total and the rate, and
+  a running total of entities sent; retries and split batches are printed as lines.  Nothing of
+  this with -q or when stderr is not a terminal (retries are still printed unless -q).
 
 exit codes:
   0  everything published (or planned, with --dry-run)
-  1  invalid pages or entities: every problem is listed, nothing is sent
-  2  usage error
+  1  invalid pages or entities (with --strict, also warnings): every problem is listed, nothing is sent
+  2  usage error, or a PATH that does not exist
   3  publishing finished but some entities failed, or the broker (or the token endpoint)
      refused a request; failing ids and reasons are listed
   4  the broker (or the token endpoint) was unreachable or kept answering 429/5xx;
@@ -85,14 +81,8 @@ def register(subparsers: Any) -> None:
         epilog=PUBLISH_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    publish.add_argument(
-        "paths",
-        nargs="*",
-        type=Path,
-        metavar="PATH",
-        help=f"pages or directories of pages (default: {DEFAULT_SEED}/)",
-    )
-    publish.add_argument("--broker", metavar="URL", help=f"broker base URL (default: ${ENV_BROKER})")
+    common.add_pages_argument(publish)
+    connection.add_connection_options(publish)
     publish.add_argument(
         "--flavour",
         choices=sorted(FLAVOURS),
@@ -106,25 +96,6 @@ def register(subparsers: Any) -> None:
         help="how the broker gets our @context (default: per flavour, inline)",
     )
     publish.add_argument("--context-url", metavar="URL", help="context URL for --context-mode link")
-    publish.add_argument(
-        "--tenant", help="NGSI-LD tenant (NGSILD-Tenant header); default: the default tenant"
-    )
-    publish.add_argument(
-        "--token-file", type=Path, metavar="FILE", help=f"file holding a bearer token (else ${ENV_TOKEN})"
-    )
-    publish.add_argument(
-        "--oauth-token-url", metavar="URL", help="OAuth2 token endpoint (client credentials)"
-    )
-    publish.add_argument("--oauth-client-id", metavar="ID", help="OAuth2 client id")
-    publish.add_argument(
-        "--oauth-client-secret-file", type=Path, metavar="FILE", help="file holding the client secret"
-    )
-    publish.add_argument(
-        "--ca-bundle", type=Path, metavar="FILE", help="CA certificates to verify the broker with"
-    )
-    publish.add_argument(
-        "--insecure", action="store_true", help="do not verify TLS certificates (explicit opt-in)"
-    )
     publish.add_argument(
         "--batch-size",
         type=int,
@@ -158,24 +129,8 @@ def register(subparsers: Any) -> None:
         help="run every check even if the pages, shapes and version are those of the last "
         "successful publish to this broker and tenant",
     )
-    # -- end --
-    publish.add_argument(
-        "--timeout",
-        type=float,
-        default=30.0,
-        metavar="SECONDS",
-        help="read timeout per request (connect timeout: 5 s or less; default: 30)",
-    )
-    publish.add_argument(
-        "--retries",
-        type=int,
-        default=4,
-        metavar="N",
-        help="retries after connection errors and 429/502/503/504 (default: 4)",
-    )
-    publish.add_argument(
-        "--quiet", "-q", action="store_true", help="print only problems and the summary line"
-    )
+    common.add_quiet(publish, "print only problems and the summary line")
+    common.add_strict(publish, "send nothing")
     publish.set_defaults(handler=run_publish, pause_gc=True)
 
     serve = subparsers.add_parser(
@@ -194,58 +149,9 @@ def register(subparsers: Any) -> None:
 # --- publish -------------------------------------------------------------------------------------
 
 
-class UsageError(Exception):
-    pass
-
-
-def _read_secret_file(path: Path, what: str) -> str:
-    try:
-        value = path.read_text(encoding="utf-8").strip()
-    except OSError as exc:
-        raise UsageError(f"{what} {path}: {exc.strerror or exc}") from None
-    if not value:
-        raise UsageError(f"{what} {path} is empty")
-    return value
-
-
-def _auth(
-    args: argparse.Namespace, env: Mapping[str, str], session: requests.Session, verify: bool | str
-) -> Auth | None:
-    token_url = args.oauth_token_url or env.get(ENV_OAUTH[0])
-    if token_url:
-        client_id = args.oauth_client_id or env.get(ENV_OAUTH[1])
-        if args.oauth_client_secret_file:
-            secret = _read_secret_file(args.oauth_client_secret_file, "client secret file")
-        else:
-            secret = env.get(ENV_OAUTH[2], "")
-        if not client_id or not secret:
-            raise UsageError(
-                "OAuth2 needs --oauth-client-id and --oauth-client-secret-file "
-                f"(or {ENV_OAUTH[1]} and {ENV_OAUTH[2]})"
-            )
-        return OAuth2ClientCredentials(
-            token_url,
-            client_id,
-            secret,
-            session=session,
-            verify=verify,
-            timeout=(min(5.0, args.timeout), args.timeout),
-        )
-    if args.token_file:
-        return BearerToken(_read_secret_file(args.token_file, "token file"))
-    if env.get(ENV_TOKEN, "").strip():
-        return BearerToken(env[ENV_TOKEN])
-    return None
-
-
-def _client(args: argparse.Namespace, env: Mapping[str, str]) -> BrokerClient:
-    url = args.broker or env.get(ENV_BROKER)
-    if not url:
-        raise UsageError(f"no broker: give --broker URL or set {ENV_BROKER}")
-    if args.insecure and args.ca_bundle:
-        raise UsageError("--insecure and --ca-bundle contradict each other")
-    if args.retries < 0 or args.timeout <= 0:
-        raise UsageError("--retries must be >= 0 and --timeout > 0")
+def _client(args: argparse.Namespace, env: Mapping[str, str], progress: ProgressLine) -> BrokerClient:
+    url = connection.broker_url(args, env)
+    connection.check_connection(args)
     if args.batch_size is not None and not 1 <= args.batch_size <= HARD_MAX_BATCH:
         raise UsageError(f"--batch-size must be between 1 and {HARD_MAX_BATCH}")
     if args.max_batch_bytes is not None and args.max_batch_bytes < 1024:
@@ -258,29 +164,24 @@ def _client(args: argparse.Namespace, env: Mapping[str, str]) -> BrokerClient:
         raise UsageError(
             f"--context-mode upload: {flavour.name} has no /jsonldContexts endpoint; use inline or link"
         )
-    verify: bool | str = False if args.insecure else (str(args.ca_bundle) if args.ca_bundle else True)
+    verify = connection.verify_setting(args)
     session = requests.Session()
-    progress = None if args.quiet else _progress
     return BrokerClient(
         url,
         session=session,
         tenant=args.tenant,
-        auth=_auth(args, env, session, verify),
+        auth=connection.auth(args, env, session, verify),
         flavour=flavour,
         context_mode=mode,
         context_url=(args.context_url or LDT_CONTEXT_URL) if mode == "link" else None,
         inline_context=entity_context(),
-        timeout=(min(5.0, args.timeout), args.timeout),
+        timeout=connection.timeouts(args),
         retry=RetryPolicy(attempts=args.retries + 1, unreachable=not args.dry_run),
         verify=verify,
-        progress=progress,
+        progress=progress.client,
         batch_size=args.batch_size,
         max_batch_bytes=args.max_batch_bytes,
     )
-
-
-def _progress(message: str) -> None:
-    print(f"  ... {message}", file=sys.stderr, flush=True)
 
 
 def _name(iri: str) -> str:
@@ -303,31 +204,43 @@ def _print_plan(todo: sync.Plan, dry_run: bool) -> None:
 
 def run_publish(args: argparse.Namespace) -> int:
     env = os.environ
+    progress = ProgressLine(quiet=args.quiet)
     try:
-        client = _client(args, env)
+        client = _client(args, env, progress)
+        paths, note = common.pages(args)
     except (UsageError, BrokerConfigError) as exc:
         print(f"ldt-catalog publish: {exc}", file=sys.stderr)
         return ExitCode.USAGE
-    paths = args.paths or [DEFAULT_SEED]
-    # -- the check cache: SHACL is skipped only when no input of it changed since the last success --
+    if note and not args.quiet:
+        print(note, file=sys.stderr)
+    # the check cache: SHACL is skipped only when no input of it changed since the last success
     cache = PublishCache(Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ldt-catalog")
     digest = inputs_digest(hub.find_pages(paths), sorted(data_dir("shapes").glob("*.ttl")))
     skip = not args.no_cache and cache.fresh(client.base_url, client.tenant, digest)
-    if skip and client.progress:
-        client.progress("pages, shapes and version as at the last successful publish here: SHACL skipped")
-    # -- end --
+    if skip and not args.quiet:
+        print(
+            "pages, shapes and version as at the last successful publish here: SHACL skipped", file=sys.stderr
+        )
     # exit 1 through cli.main when a page or a check fails; nothing has been sent then
-    with stages.checked_catalog(paths, spool=True, shacl=not skip, progress=client.progress) as checked:
-        for warning in checked.warnings:
-            print(warning, file=sys.stderr)
-        code = _send(args, client, checked.entities)
+    try:
+        with stages.checked_catalog(paths, spool=True, shacl=not skip, progress=progress.status) as checked:
+            if args.strict:
+                common.refuse_warnings(checked.warnings)
+            progress.clear()
+            for warning in checked.warnings:
+                print(warning, file=sys.stderr)
+            code = _send(args, client, checked.entities, progress)
+    finally:
+        progress.clear()
     if code == ExitCode.OK and not args.dry_run:
         with contextlib.suppress(OSError):  # a cache that cannot be written only costs time
             cache.record(client.base_url, client.tenant, digest)
     return code
 
 
-def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dict[str, Any]]) -> int:
+def _send(
+    args: argparse.Namespace, client: BrokerClient, entities: Sequence[dict[str, Any]], progress: ProgressLine
+) -> int:
     where = f"{client.base_url}" + (f" (tenant {client.tenant})" if client.tenant else "")
     if not args.quiet and not args.json:
         print(
@@ -345,13 +258,14 @@ def _send(args: argparse.Namespace, client: BrokerClient, entities: Sequence[dic
 
         todo, result = sync.synchronise(
             client,
-            entities,
+            progress.counted(entities, "compared", len(entities), "entities"),
             prune=args.prune,
             dry_run=args.dry_run,
-            progress=client.progress,
+            progress=progress.client,
             before_writes=upload,
             replace=args.replace,
         )
+        progress.clear()
     except BrokerUnavailable as exc:
         print(f"ldt-catalog publish: {client.scrub(str(exc))}", file=sys.stderr)
         return ExitCode.UNAVAILABLE
@@ -392,7 +306,8 @@ def run_serve_context(args: argparse.Namespace) -> int:
         server = ContextServer((args.host, args.port))
     except OSError as exc:
         print(
-            f"ldt-catalog serve-context: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            f"ldt-catalog serve-context: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+            "choose another port with --port",
             file=sys.stderr,
         )
         return ExitCode.UNAVAILABLE

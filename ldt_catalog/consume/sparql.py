@@ -90,7 +90,7 @@ def load_store(data_dir: Path, with_entities: bool = False) -> ox.Store:
     if missing:
         raise DataMissing(
             f"{', '.join(missing)} not found: run `ldt-catalog build --out {data_dir}` first "
-            f"(or give --data DIR where the build wrote its files)"
+            f"(or give --out DIR where the build wrote its files)"
         )
     store = ox.Store()
     for path, graph in files:

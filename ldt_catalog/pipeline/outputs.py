@@ -1,18 +1,24 @@
-"""The output files of a build, written all or nothing.
+"""The output files of a build: written in full first, then moved in; OUT holds what the build wrote.
 
-Files are written to a fresh folder beside the target and swapped in only when every file is
-complete, so a failed build leaves an existing output folder exactly as it was.
+Every file is written into a hidden staging folder inside OUT; only when all are complete are they
+moved into place (one rename each), so a failing writer leaves OUT exactly as it was.  The build
+owns what its ``report.json`` lists under ``files``: files an earlier build wrote and this one did
+not are removed (with the folders they leave empty), and anything else in OUT is left alone.
+Folders and files are created with the usual modes (the umask decides), and an existing OUT keeps
+its own mode.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from ldt_catalog.federation.config import FederationSettings
@@ -32,6 +38,18 @@ DCAT_TTL = "dcat.ttl"
 DCAT_JSONLD = "dcat.jsonld"
 GAIAX_JSONLD = "gaiax.jsonld"
 
+TOOL = "ldt-catalog"
+EARLIER_OUTPUTS = (
+    ENTITIES_JSONLD,
+    ENTITIES_TTL,
+    CATALOG_JSONLD,
+    CATALOG_TTL,
+    DCAT_TTL,
+    DCAT_JSONLD,
+    GAIAX_JSONLD,
+)
+"""What builds wrote before ``report.json`` listed its files: owned when such a report is found."""
+
 Writer = Callable[[IO[str]], None]
 
 
@@ -45,7 +63,8 @@ def write_entities_jsonld(entities: Iterable[Entity], out: IO[str]) -> None:
 
 
 def output_writers(checked: Checked) -> dict[str, Writer]:
-    """File name → a function that writes it: the entities, the catalogue view, the report."""
+    """File name → a function that writes it: the entities and the catalogue view (the report is
+    written last by ``write_outputs``, from what the others wrote)."""
 
     def view() -> dict[str, Any]:
         return {"@context": catalog_context(), "@graph": list(checked.view_in_order())}
@@ -57,7 +76,6 @@ def output_writers(checked: Checked) -> dict[str, Writer]:
         ),
         CATALOG_JSONLD: lambda out: _write_json(view(), out),
         CATALOG_TTL: lambda out: turtle.write_turtle(convert.document_subjects(view()), out),
-        REPORT_JSON: lambda out: _write_json(build_report(checked), out),
     }
 
 
@@ -80,9 +98,41 @@ def _write_json(document: Any, out: IO[str]) -> None:
     out.write("\n")
 
 
-def build_report(checked: Checked) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WrittenFile:
+    """One output file: its path inside OUT (``/``-separated), SHA-256 and size in bytes."""
+
+    path: str
+    sha256: str
+    size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "sha256": self.sha256, "bytes": self.size}
+
+
+@dataclass
+class Outcome:
+    """What ``write_outputs`` did: files written (``report.json`` last), files of earlier builds
+    removed, and notes worth telling (an unreadable earlier report ...)."""
+
+    written: list[Path] = field(default_factory=list)
+    removed: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_report(
+    checked: Checked, files: Sequence[WrittenFile], *, version: str, built_at: datetime
+) -> dict[str, Any]:
+    """The build report: tool, time, every page with its SHA-256, counts, checks, problems, files.
+
+    ``built_at`` is the caller's (the CLI honours ``SOURCE_DATE_EPOCH``), so this stays pure.
+    """
     return {
-        "pages": sorted(page.shown for page in checked.pages),
+        "tool": {"name": TOOL, "version": version},
+        "builtAt": built_at.isoformat().replace("+00:00", "Z"),
+        "pages": sorted(
+            ({"path": page.shown, "sha256": page.sha256} for page in checked.pages), key=_by_path
+        ),
         "counts": {
             "clusters": checked.clusters,
             "initiatives": checked.initiatives,
@@ -91,51 +141,125 @@ def build_report(checked: Checked) -> dict[str, Any]:
         "checks": checked.checks,
         "errors": [str(d) for d in checked.errors],
         "warnings": [str(d) for d in checked.warnings],
+        "files": [written.to_json() for written in sorted(files, key=lambda f: f.path)],
     }
 
 
-def write_outputs(out_dir: Path, writers: Mapping[str, Writer]) -> list[Path]:
-    """Write every file into a fresh folder, then swap it in place of ``out_dir``.
+def _by_path(item: Mapping[str, Any]) -> str:
+    return str(item["path"])
 
-    If anything fails, the fresh folder is removed and ``out_dir`` is untouched.
+
+def write_outputs(
+    out_dir: Path,
+    writers: Mapping[str, Writer],
+    report: Callable[[Sequence[WrittenFile]], Mapping[str, Any]],
+) -> Outcome:
+    """Write every file, then ``report(files)`` as ``report.json``, and move them into ``out_dir``.
+
+    Names may contain ``/`` (files in sub-folders the build owns).  Files that the previous
+    ``report.json`` lists and this build did not write are removed.  If a writer fails, nothing
+    in ``out_dir`` has changed (and an ``out_dir`` created for this build is removed again).
     """
+    for name in writers:
+        _check_name(name)
+    if REPORT_JSON in writers:
+        raise ValueError(f"{REPORT_JSON} is written from the report, not by a writer")
     out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _staging_dir(out_dir) as staging:
-        for name, write in writers.items():
-            with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
-                write(handle)
-        _swap_in(staging, out_dir)
-    return [out_dir / name for name in writers]
-
-
-@contextmanager
-def _staging_dir(out_dir: Path) -> Iterator[Path]:
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-    try:
-        yield staging
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-
-
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``staging``; files in ``out_dir`` that we do not produce are kept."""
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    if not out_dir.is_dir():
+    if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(f"{out_dir} exists and is not a directory")
-    backup = out_dir.with_name(f".{out_dir.name}.old")
-    if backup.exists():
-        shutil.rmtree(backup)
-    os.replace(out_dir, backup)
+    created = not out_dir.exists()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    outcome = Outcome()
+    staging = Path(tempfile.mkdtemp(prefix=".ldt-catalog-build.", dir=out_dir))
     try:
-        os.replace(staging, out_dir)
-    except OSError:
-        os.replace(backup, out_dir)
+        files = [_write_one(staging, name, write) for name, write in writers.items()]
+        _write_one(staging, REPORT_JSON, lambda out: _write_json(report(files), out))
+        owned_before = _owned_by_last_build(out_dir, outcome.notes)
+        for name in [*writers, REPORT_JSON]:
+            if name == REPORT_JSON:  # last: the list of what this build owns
+                outcome.removed = _remove_leftovers(out_dir, owned_before - set(writers))
+            target = out_dir / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+            outcome.written.append(target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        if created and not outcome.written:
+            shutil.rmtree(out_dir, ignore_errors=True)
         raise
-    for item in backup.iterdir():
-        if not (out_dir / item.name).exists():
-            os.replace(item, out_dir / item.name)
-    shutil.rmtree(backup, ignore_errors=True)
+    shutil.rmtree(staging, ignore_errors=True)
+    return outcome
+
+
+def _check_name(name: str) -> None:
+    """An output name is a relative path inside OUT: no ``..``, no absolute path, no backslash."""
+    if not _safe_name(name):
+        raise ValueError(f"output name {name!r} is not a relative path inside the output folder")
+
+
+def _safe_name(name: str) -> bool:
+    path = PurePosixPath(name)
+    return bool(name) and "\\" not in name and not path.is_absolute() and ".." not in path.parts
+
+
+def _write_one(staging: Path, name: str, write: Writer) -> WrittenFile:
+    path = staging / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        write(handle)
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return WrittenFile(name, digest.hexdigest(), size)
+
+
+def _owned_by_last_build(out_dir: Path, notes: list[str]) -> set[str]:
+    """The files the previous build in ``out_dir`` wrote, from its ``report.json``."""
+    path = out_dir / REPORT_JSON
+    if not path.exists():
+        return set()
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        notes.append(f"{path}: unreadable ({exc}); files of earlier builds, if any, are left in place")
+        return set()
+    if not isinstance(report, dict):
+        notes.append(f"{path}: not a report of {TOOL}; files of earlier builds, if any, are left in place")
+        return set()
+    files = report.get("files")
+    if files is None:
+        # A report of a version that did not list its files: it wrote the usual names.
+        return set(EARLIER_OUTPUTS) if {"counts", "checks"} <= report.keys() else set()
+    names = (
+        {str(entry.get("path")) for entry in files if isinstance(entry, dict)}
+        if isinstance(files, list)
+        else set()
+    )
+    unsafe = sorted(name for name in names if not _safe_name(name))
+    if unsafe:
+        notes.append(f"{path}: files: ignored entries outside the output folder: {', '.join(unsafe)}")
+    return {name for name in names if _safe_name(name)}
+
+
+def _remove_leftovers(out_dir: Path, names: set[str]) -> list[Path]:
+    """Remove the files named (relative to ``out_dir``), then the folders they leave empty."""
+    removed: list[Path] = []
+    for name in sorted(names):
+        path = out_dir / name
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+            removed.append(path)
+            _remove_empty_parents(path.parent, out_dir)
+    return removed
+
+
+def _remove_empty_parents(folder: Path, out_dir: Path) -> None:
+    while folder != out_dir and out_dir in folder.parents:
+        try:
+            folder.rmdir()  # only when empty: a file of the user's keeps its folder
+        except OSError:
+            return
+        folder = folder.parent

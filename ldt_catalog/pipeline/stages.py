@@ -164,10 +164,10 @@ def checked_catalog(
         spool = should_spool(paths)
     with open_store(spool) as store:
         try:
-            checked = _index_pages(paths, store, keep_models=not spool)
+            checked = _index_pages(paths, store, keep_models=not spool, progress=progress)
             if progress:
                 progress(f"indexed {len(checked.pages)} page(s): {checked.initiatives} initiative(s)")
-            _make_entities(checked)
+            _make_entities(checked, progress)
             store.seal()
             if shacl:
                 if progress:
@@ -180,14 +180,19 @@ def checked_catalog(
         yield checked
 
 
-def _index_pages(paths: Sequence[Path], store: CatalogStore, keep_models: bool) -> Checked:
+def _index_pages(
+    paths: Sequence[Path], store: CatalogStore, keep_models: bool, progress: Progress | None = None
+) -> Checked:
     """Pass 1: every page modelled alone; ``CatalogError`` with every problem if any is an error."""
     index = store.index
     pages: list[_IndexedPage] = []
     problems: list[Diagnostic] = []
     counts: Counter[bytes] = Counter()  # from a sample of texts: which word of a name is rarest
     clusters = initiatives = 0
-    for path in hub.find_pages(paths):
+    page_paths = hub.find_pages(paths)
+    for number, path in enumerate(page_paths, 1):
+        if progress:  # "stage: done/total unit" is a count the CLI draws (cli/progress.py)
+            progress(f"reading pages: {number}/{len(page_paths)} pages")
         shown = display_path(path)
         raw = hub.read_page(path, display_path=shown)
         cluster, found, page_problems = build_page(raw)
@@ -226,7 +231,7 @@ def _model_again(page: _IndexedPage, mentions: MentionIndex) -> PageModels:
     return cluster, _with_mentions(initiatives, mentions)
 
 
-def _make_entities(checked: Checked) -> None:
+def _make_entities(checked: Checked, progress: Progress | None = None) -> None:
     """Pass 2: each page's entities and view nodes, checked against the JSON Schemas, stored."""
     store = checked.store
 
@@ -234,7 +239,9 @@ def _make_entities(checked: Checked) -> None:
         ref = checked.locate(str(entity.get("id")))
         return str(ref) if ref else None
 
-    for page in checked.pages:
+    for number, page in enumerate(checked.pages, 1):
+        if progress:
+            progress(f"entities and JSON Schema: {number}/{len(checked.pages)} pages")
         if page.models is not None:
             cluster, initiatives = page.models
             page.models = (cluster, _with_mentions(initiatives, checked.mentions))
