@@ -93,8 +93,10 @@ def test_a_page_edited_between_the_passes_stops_a_spooled_run(
     shutil.copy(SEED / "Local_Digital_Twins_Related_Initiatives.md", page)
     real = stages._index_pages
 
-    def index_then_edit(paths: Any, store: Any, keep_models: bool, progress: Any = None) -> stages.Checked:
-        checked = real(paths, store, keep_models, progress)
+    def index_then_edit(
+        paths: Any, store: Any, keep_models: bool, page_base_url: Any = None, progress: Any = None
+    ) -> stages.Checked:
+        checked = real(paths, store, keep_models, page_base_url, progress)
         page.write_text(page.read_text(encoding="utf-8") + "\nAn edit.\n", encoding="utf-8")
         return checked
 

@@ -70,6 +70,7 @@ def register(subparsers: Any) -> None:
     )
     common.add_quiet(build)
     common.add_strict(build, "write nothing")
+    common.add_page_base_url(build)
     build.set_defaults(handler=run_build, pause_gc=True)
 
     validate = subparsers.add_parser(
@@ -102,6 +103,7 @@ def register(subparsers: Any) -> None:
     )
     common.add_quiet(validate, "print only problems and the summary line")
     common.add_strict(validate, "report the warnings as errors")
+    common.add_page_base_url(validate)
     validate.set_defaults(handler=run_validate, pause_gc=True)
 
 
@@ -168,7 +170,9 @@ def run_build(args: argparse.Namespace) -> int:
     progress = ProgressLine(quiet=args.quiet)
     built_at = common.build_time(os.environ)
     try:
-        with stages.checked_catalog(_pages(args), spool=_spool(args), progress=progress.status) as checked:
+        with stages.checked_catalog(
+            _pages(args), spool=_spool(args), page_base_url=args.page_base_url, progress=progress.status
+        ) as checked:
             if args.strict:
                 common.refuse_warnings(checked.warnings)
             progress.clear()
@@ -214,7 +218,9 @@ def run_validate(args: argparse.Namespace) -> int:
         )
     progress = ProgressLine(quiet=args.quiet)
     try:
-        with stages.checked_catalog(_pages(args), spool=_spool(args), progress=progress.status) as checked:
+        with stages.checked_catalog(
+            _pages(args), spool=_spool(args), page_base_url=args.page_base_url, progress=progress.status
+        ) as checked:
             if args.strict:
                 common.refuse_warnings(checked.warnings)
             catalog = checked.catalog() if federated else None

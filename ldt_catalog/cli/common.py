@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ldt_catalog.errors import Diagnostic, Severity, ValidationFailed
 from ldt_catalog.package_data import data_dir
@@ -50,6 +51,28 @@ def pages(args: argparse.Namespace) -> tuple[list[Path], str | None]:
     return [
         shipped
     ], f"note: no ./{DEFAULT_SEED}/ here; reading the seed shipped with ldt-catalog ({shipped})"
+
+
+def http_url(text: str) -> str:
+    """An absolute http(s) URL, or a usage error that says so."""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise argparse.ArgumentTypeError(f"not an absolute http(s) URL: {text!r}")
+    return text
+
+
+def add_page_base_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--page-base-url",
+        metavar="URL",
+        type=http_url,
+        default=None,
+        help=(
+            "the URL the pages' folder is published at (ending with /): relative logo paths are "
+            "resolved against it, as the hub's site resolves them; without it they stay relative "
+            "references (xsd:anyURI) with a warning"
+        ),
+    )
 
 
 def add_quiet(parser: argparse.ArgumentParser, help_text: str = "print only problems") -> None:

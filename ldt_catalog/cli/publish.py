@@ -131,6 +131,7 @@ def register(subparsers: Any) -> None:
     )
     common.add_quiet(publish, "print only problems and the summary line")
     common.add_strict(publish, "send nothing")
+    common.add_page_base_url(publish)
     publish.set_defaults(handler=run_publish, pause_gc=True)
 
     serve = subparsers.add_parser(
@@ -223,12 +224,16 @@ def run_publish(args: argparse.Namespace) -> int:
         )
     # exit 1 through cli.main when a page or a check fails; nothing has been sent then
     try:
-        with stages.checked_catalog(paths, spool=True, shacl=not skip, progress=progress.status) as checked:
+        with stages.checked_catalog(
+            paths, spool=True, shacl=not skip, page_base_url=args.page_base_url, progress=progress.status
+        ) as checked:
             if args.strict:
                 common.refuse_warnings(checked.warnings)
             progress.clear()
             for warning in checked.warnings:
                 print(warning, file=sys.stderr)
+            if not args.quiet:
+                print(f"checks passed: {', '.join(checked.checks)}", file=sys.stderr)
             code = _send(args, client, checked.entities, progress)
     finally:
         progress.clear()

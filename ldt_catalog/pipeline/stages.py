@@ -74,10 +74,10 @@ def read_pages(paths: Sequence[Path]) -> list[hub.RawPage]:
     return [hub.read_page(path, display_path=display_path(path)) for path in hub.find_pages(paths)]
 
 
-def load_catalog(paths: Sequence[Path]) -> Catalog:
+def load_catalog(paths: Sequence[Path], page_base_url: str | None = None) -> Catalog:
     """The model of the pages under ``paths``, all at once and unchecked beyond the model's own
     rules (``CatalogError`` lists all problems): for small catalogues and library callers."""
-    return build_catalog(read_pages(paths))
+    return build_catalog(read_pages(paths), page_base_url)
 
 
 def should_spool(paths: Sequence[Path]) -> bool:
@@ -107,6 +107,7 @@ class Checked:
     store: CatalogStore
     pages: list[_IndexedPage]
     mentions: MentionIndex
+    page_base_url: str | None = None  # where the pages are published: relative logos resolve against it
     clusters: int = 0
     initiatives: int = 0
     page_problems: list[Diagnostic] = field(default_factory=list)
@@ -140,7 +141,7 @@ class Checked:
     def page_models(self) -> Iterator[PageModels]:
         """Each page's cluster and initiatives (with their mentions), page by page."""
         for page in self.pages:
-            yield page.models if page.models is not None else _model_again(page, self.mentions)
+            yield page.models if page.models is not None else _model_again(page, self)
 
     def catalog(self) -> Catalog:
         """The whole model at once (DCAT-AP, Gaia-X and the site read it so)."""
@@ -156,15 +157,21 @@ class Checked:
 
 @contextmanager
 def checked_catalog(
-    paths: Sequence[Path], *, spool: bool | None = None, shacl: bool = True, progress: Progress | None = None
+    paths: Sequence[Path],
+    *,
+    spool: bool | None = None,
+    shacl: bool = True,
+    page_base_url: str | None = None,
+    progress: Progress | None = None,
 ) -> Iterator[Checked]:
     """The catalogue of ``paths``, every check run; raises ``CatalogError`` or ``ValidationFailed``
-    with every problem before anything is handed out.  ``spool=None`` decides by the pages' size."""
+    with every problem before anything is handed out.  ``spool=None`` decides by the pages' size;
+    ``page_base_url`` is the URL the pages' folder is published at (relative logos resolve to it)."""
     if spool is None:
         spool = should_spool(paths)
     with open_store(spool) as store:
         try:
-            checked = _index_pages(paths, store, keep_models=not spool, progress=progress)
+            checked = _index_pages(paths, store, not spool, page_base_url, progress)
             if progress:
                 progress(f"indexed {len(checked.pages)} page(s): {checked.initiatives} initiative(s)")
             _make_entities(checked, progress)
@@ -181,7 +188,11 @@ def checked_catalog(
 
 
 def _index_pages(
-    paths: Sequence[Path], store: CatalogStore, keep_models: bool, progress: Progress | None = None
+    paths: Sequence[Path],
+    store: CatalogStore,
+    keep_models: bool,
+    page_base_url: str | None = None,
+    progress: Progress | None = None,
 ) -> Checked:
     """Pass 1: every page modelled alone; ``CatalogError`` with every problem if any is an error."""
     index = store.index
@@ -195,7 +206,7 @@ def _index_pages(
             progress(f"reading pages: {number}/{len(page_paths)} pages")
         shown = display_path(path)
         raw = hub.read_page(path, display_path=shown)
-        cluster, found, page_problems = build_page(raw)
+        cluster, found, page_problems = build_page(raw, page_base_url)
         pages.append(_IndexedPage(path, shown, raw.sha256, (cluster, tuple(found)) if keep_models else None))
         problems += page_problems
         if cluster is not None:
@@ -212,7 +223,7 @@ def _index_pages(
     if any(d.severity is Severity.ERROR for d in problems):
         raise CatalogError(problems)
     mentions = MentionIndex(index.names(), counts, index.filing())
-    return Checked(store, pages, mentions, clusters, initiatives, page_problems=problems)
+    return Checked(store, pages, mentions, page_base_url, clusters, initiatives, page_problems=problems)
 
 
 def _with_mentions(initiatives: Sequence[Initiative], mentions: MentionIndex) -> tuple[Initiative, ...]:
@@ -220,15 +231,15 @@ def _with_mentions(initiatives: Sequence[Initiative], mentions: MentionIndex) ->
     return tuple(replace(i, mentions=names) if names else i for i, names in found)
 
 
-def _model_again(page: _IndexedPage, mentions: MentionIndex) -> PageModels:
+def _model_again(page: _IndexedPage, checked: Checked) -> PageModels:
     """A spooled page read and modelled again; it must be the page that was indexed."""
     raw = hub.read_page(page.path, display_path=page.shown)
     if raw.sha256 != page.sha256:
         raise CatalogError(
             [Diagnostic(page.shown, "the page changed while it was being processed; run again")]
         )
-    cluster, initiatives, _ = build_page(raw)
-    return cluster, _with_mentions(initiatives, mentions)
+    cluster, initiatives, _ = build_page(raw, checked.page_base_url)
+    return cluster, _with_mentions(initiatives, checked.mentions)
 
 
 def _make_entities(checked: Checked, progress: Progress | None = None) -> None:
@@ -247,7 +258,7 @@ def _make_entities(checked: Checked, progress: Progress | None = None) -> None:
             page.models = (cluster, _with_mentions(initiatives, checked.mentions))
             models = page.models
         else:
-            models = _model_again(page, checked.mentions)
+            models = _model_again(page, checked)
         cluster, initiatives = models
         part = Catalog((cluster,) if cluster is not None else (), initiatives)
         entities = list(catalog_entities(part))

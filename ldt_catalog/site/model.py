@@ -233,7 +233,7 @@ def logo(entity: Mapping[str, Any], name: str) -> Logo | None:
         if isinstance(item, str) and item.strip():
             return Logo(item.strip(), f"{name} logo")
         if isinstance(item, Mapping):
-            url = _str(item, "url", "@id", "contentUrl")
+            url = _str(item, "url", "@id", "contentUrl", "relativeUrl")
             if url:
                 return Logo(url, _str(item, "alt", "caption") or f"{name} logo")
     return None
