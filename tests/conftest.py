@@ -7,9 +7,16 @@ a real NGSI-LD broker; without ``--broker-url`` those tests are skipped.
 from __future__ import annotations
 
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
+
+from ldt_catalog.accelerators import set_reference_mode
+
+# LDT_CATALOG_REFERENCE=1 runs the whole suite with the reference libraries in place of our
+# accelerated steps (pyld, rdflib, pySHACL, jsonschema); CI runs it both ways.
+set_reference_mode(os.environ.get("LDT_CATALOG_REFERENCE", "") not in ("", "0"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed"

@@ -28,6 +28,7 @@ from typing import Any
 
 from pyld import jsonld
 
+from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.ngsild.context import (
     CORE_CONTEXT_URL,
     LDT_NAMESPACE,
@@ -96,6 +97,8 @@ def _pyld_triples(document: Mapping[str, Any]) -> list[tuple[TermKey, str, TermK
 
 def _triples(entity: Mapping[str, Any], context: Any) -> list[tuple[TermKey, str, TermKey]]:
     node = {k: v for k, v in entity.items() if k != "@context"}
+    if reference_mode():  # pyld's reading, not our converter's
+        return _pyld_triples({**node, "@context": context})
     try:
         subjects = _converter(json.dumps(context, sort_keys=True)).subjects(node)
         return [(_term_key(s), p, _term_key(o)) for subject in subjects for s, p, o in rdf.flatten(subject)]

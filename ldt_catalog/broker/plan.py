@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.broker import compare
 from ldt_catalog.ngsild.context import CORE_CONTEXT_URL
 from ldt_catalog.ngsild.entities import GENERATOR, Entity
@@ -102,8 +103,9 @@ class Held:
 
 
 def differences(entity: Entity, held: Held, *, exact: bool = False) -> tuple[bool, list[str], bool]:
-    """(types differ, changed attribute IRIs, decided by RDF); ``exact`` always asks the reference."""
-    if not exact:
+    """(types differ, changed attribute IRIs, decided by RDF); ``exact`` (or reference mode) always
+    asks the reference."""
+    if not exact and not reference_mode():
         decided = compare.fast_difference(compare.fast_form(entity, ours=True), held.fast)
         if decided is not None:
             return decided[0], decided[1], False

@@ -7,6 +7,7 @@ returns an exit code.  This is the only place that reads environment variables o
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from types import FrameType
 
 from ldt_catalog import __version__
+from ldt_catalog.accelerators import reference, reference_mode
 from ldt_catalog.cli.common import UsageError
 from ldt_catalog.cli.exit_codes import ExitCode, exit_codes_help
 from ldt_catalog.cli.gc_pause import paused_gc
@@ -40,6 +42,9 @@ with a broker (python -m tests.ngsild_broker --port 1026 is a loopback one for t
 """
 
 
+REFERENCE_ENV = "LDT_CATALOG_REFERENCE"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from ldt_catalog.cli import build as build_command
     from ldt_catalog.cli import consume as consume_commands
@@ -56,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    # Hidden: run the reference libraries instead of our accelerated steps (also LDT_CATALOG_REFERENCE=1).
+    parser.add_argument("--reference", action="store_true", help=argparse.SUPPRESS)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in (build_command, publish_commands, consume_commands):
         module.register(subparsers)
@@ -95,8 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     on_term = None
     if threading.current_thread() is threading.main_thread():  # only there can a handler be set
         on_term = signal.signal(signal.SIGTERM, _raise_terminated)
+    # Reference mode: every accelerated step runs its reference library instead (ARCHITECTURE.md).
+    on = args.reference or os.environ.get(REFERENCE_ENV, "") not in ("", "0") or reference_mode()
     try:
-        return _run(args)
+        with reference(on):
+            return _run(args)
     finally:
         if on_term is not None:
             signal.signal(signal.SIGTERM, on_term)
