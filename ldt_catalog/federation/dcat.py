@@ -33,6 +33,7 @@ Two ways to the same graph:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
@@ -56,9 +57,12 @@ from ldt_catalog.federation.dcat_vocab import (
     VCARD,
 )
 from ldt_catalog.model.catalog import Catalog, Cluster, Initiative
-from ldt_catalog.rdf.convert import RDF_TYPE, XSD_STRING, BlankNode, Iri, Literal, Subject, Term
+from ldt_catalog.rdf.convert import RDF_TYPE, XSD_STRING, BlankNode, Iri, Literal, Subject
 from ldt_catalog.rdf.turtle import TurtleWriter
 from ldt_catalog.validation.shacl import ShaclReport, load_rdf_files, run_shacl
+
+_PLAIN_LOCAL = re.compile(r"[^/#:]+")
+"""A local part a compact IRI may have: not empty, no ``/``, ``#`` or ``:`` (which would read as an IRI)."""
 
 __all__ = [
     "DCAT",
@@ -153,7 +157,11 @@ class JsonLdNodeWriter:
     def __init__(self, out: IO[str], context: dict[str, Any] | None = None) -> None:
         self._out = out
         context = context if context is not None else JSONLD_CONTEXT
-        self._namespaces = sorted(((ns, prefix) for prefix, ns in context.items()), key=lambda p: -len(p[0]))
+        longest_first = sorted(context.items(), key=lambda p: -len(p[1]))
+        self._prefixes = {namespace: prefix for prefix, namespace in reversed(longest_first)}
+        self._namespace = re.compile(
+            "|".join(re.escape(namespace) for _, namespace in longest_first) or "(?!)"
+        )
         self._compacted: dict[str, str] = {}
         self._first = True
         self._encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
@@ -162,42 +170,47 @@ class JsonLdNodeWriter:
         out.write(',\n  "@graph": [')
 
     def compact(self, iri: str) -> str:
+        """``prefix:local`` when ``iri`` is in a prefix's namespace and the rest a plain name, else ``iri``."""
         cached = self._compacted.get(iri)
         if cached is not None:
             return cached
         text = iri
-        for namespace, prefix in self._namespaces:
-            if iri.startswith(namespace) and len(iri) > len(namespace):
-                local = iri[len(namespace) :]
-                if "/" not in local and "#" not in local and ":" not in local:
-                    text = f"{prefix}:{local}"
-                break
+        namespace = self._namespace.match(iri)
+        if namespace is not None and _PLAIN_LOCAL.fullmatch(iri, namespace.end()):
+            text = f"{self._prefixes[namespace.group()]}:{iri[namespace.end() :]}"
         if len(self._compacted) < 4096:  # the vocabulary's terms; instance IRIs mostly miss
             self._compacted[iri] = text
         return text
-
-    def _value(self, term: Term | Subject) -> dict[str, str]:
-        if type(term) is Iri:
-            return {"@id": self.compact(term.value)}
-        if type(term) is Literal:
-            if term.language is not None:
-                return {"@value": term.lexical, "@language": term.language}
-            if term.datatype != XSD_STRING:
-                return {"@value": term.lexical, "@type": self.compact(term.datatype)}
-            return {"@value": term.lexical}
-        raise TypeError(f"DCAT nodes hold IRIs and literals only, not {term!r}")
 
     def write(self, subject: Subject) -> None:
         if not subject.pairs:
             return
         if isinstance(subject.term, BlankNode):
             raise TypeError(f"DCAT nodes are named, not blank: {subject.term!r}")
-        node: dict[str, Any] = {"@id": self.compact(subject.term.value)}
+        cache, compact = self._compacted, self.compact  # most predicates and classes are cached
+        node: dict[str, Any] = {"@id": compact(subject.term.value)}
+        value: str | dict[str, str]
         for predicate, obj in subject.pairs:
-            if predicate == RDF_TYPE and type(obj) is Iri:
-                node.setdefault("@type", []).append(self.compact(obj.value))
+            if isinstance(obj, Iri):
+                if predicate == RDF_TYPE:
+                    key, value = "@type", cache.get(obj.value) or compact(obj.value)
+                else:
+                    key, value = cache.get(predicate) or compact(predicate), {"@id": compact(obj.value)}
+            elif isinstance(obj, Literal):
+                key = cache.get(predicate) or compact(predicate)
+                if obj.language is not None:
+                    value = {"@value": obj.lexical, "@language": obj.language}
+                elif obj.datatype != XSD_STRING:
+                    value = {"@value": obj.lexical, "@type": compact(obj.datatype)}
+                else:
+                    value = {"@value": obj.lexical}
             else:
-                node.setdefault(self.compact(predicate), []).append(self._value(obj))
+                raise TypeError(f"DCAT nodes hold IRIs and literals only, not {obj!r}")
+            values = node.get(key)
+            if values is None:
+                node[key] = [value]
+            else:
+                values.append(value)
         self._out.write(("\n    " if self._first else ",\n    ") + self._encode(node))
         self._first = False
 
