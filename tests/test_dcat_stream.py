@@ -286,3 +286,21 @@ def test_an_initiative_without_usable_assets_adds_nothing() -> None:
     with_it = streamed(catalog_items(Catalog((), (lonely,))), settings())[0]
     without = streamed(catalog_items(Catalog((), ())), settings())[0]
     assert with_it.replace("The 1 initiative ", "The 0 initiatives ") == without
+
+
+def test_dcat_bench_reports_every_measure(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "bench/dcat_bench.py", "--n", "40", "--validate", "--json", "--work", str(tmp_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=True,
+    )  # fmt: skip
+    run = json.loads(done.stdout.splitlines()[0])
+    results = run["results"]
+    assert run["n"] == 40
+    assert set(results) == {"json-floor", "stream", "stream-pages", "reference", "validate"}
+    assert results["validate"]["conforms"] is True
+    assert results["stream"]["ttl_mb"] == results["stream-pages"]["ttl_mb"]
+    assert all(figures["s"] > 0 and figures["peak_mb"] > 0 for figures in results.values())
+    assert "streamed DCAT" in done.stdout and "x the JSON floor" in done.stdout
+    streamed_ttl = Graph().parse(tmp_path / "out-40" / "stream" / "dcat.ttl", format="turtle")
+    reference_ttl = Graph().parse(tmp_path / "out-40" / "reference" / "dcat.ttl", format="turtle")
+    assert_isomorphic(streamed_ttl, reference_ttl, "the bench's streamed dcat.ttl")
