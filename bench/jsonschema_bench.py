@@ -45,7 +45,7 @@ Check = Callable[[Entity], bool]
 def hub_entities(n: int) -> list[Entity]:
     from bench.generate import write_pages
     from ldt_catalog.ngsild.entities import catalog_entities
-    from ldt_catalog.pipeline import build as pipeline
+    from ldt_catalog.pipeline import stages as pipeline
 
     with tempfile.TemporaryDirectory() as work:
         write_pages(n, Path(work) / "hub")

@@ -7,8 +7,11 @@ from typing import Any
 
 from ldt_catalog.cli.gc_pause import paused_gc
 from ldt_catalog.errors import Diagnostic
+from ldt_catalog.federation.config import FederationSettings
+from ldt_catalog.federation.dcat import catalog_items, write_dcat_jsonld, write_dcat_turtle
+from ldt_catalog.model.catalog import Catalog
 from ldt_catalog.ngsild.entities import Entity
-from ldt_catalog.pipeline.outputs import federation_writers, write_entities_jsonld
+from ldt_catalog.pipeline.outputs import Writer, write_entities_jsonld
 from ldt_catalog.pipeline.stages import read_pages, shacl_workers
 from ldt_catalog.validation.checks import shacl_problems_chunked, shapes_graph
 
@@ -31,3 +34,11 @@ def shacl_check(entities: Sequence[Entity], view: dict[str, Any]) -> list[Diagno
     return problems + shacl_problems_chunked(
         entities, None, shapes_graph("entities.shacl.ttl"), processes=processes
     )
+
+
+def federation_writers(catalog: Catalog, settings: FederationSettings) -> dict[str, Writer]:
+    """The DCAT-AP files of a catalogue held in memory, streamed as the pipeline writes them."""
+    return {
+        "dcat.ttl": lambda out: write_dcat_turtle(catalog_items(catalog), settings, out),
+        "dcat.jsonld": lambda out: write_dcat_jsonld(catalog_items(catalog), settings, out),
+    }

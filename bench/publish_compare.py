@@ -43,7 +43,7 @@ from ldt_catalog.broker.cache import PublishCache, inputs_digest  # noqa: E402
 from ldt_catalog.broker.client import BrokerClient  # noqa: E402
 from ldt_catalog.ngsild.context import entity_context  # noqa: E402
 from ldt_catalog.package_data import data_dir  # noqa: E402
-from ldt_catalog.pipeline import spool  # noqa: E402
+from ldt_catalog.pipeline import stages  # noqa: E402
 from ldt_catalog.sources import hub  # noqa: E402
 
 
@@ -66,7 +66,7 @@ def start_broker() -> tuple[subprocess.Popen[str], str]:
 
 
 def build(pages: Path) -> list[dict[str, Any]]:
-    with spool.spooled_catalog([pages]) as checked:
+    with stages.checked_catalog([pages], spool=True) as checked:
         return list(checked.entities)
 
 
@@ -94,7 +94,7 @@ def publish(url: str, tenant: str, pages: Path, cache_dir: Path) -> dict[str, An
     def run() -> tuple[sync.Plan, sync.SyncResult | None, bool]:
         digest = inputs_digest(hub.find_pages([pages]), sorted(data_dir("shapes").glob("*.ttl")))
         skip = cache.fresh(client.base_url, tenant, digest)
-        with spool.spooled_catalog([pages], shacl=not skip) as checked:
+        with stages.checked_catalog([pages], spool=True, shacl=not skip) as checked:
             todo, result = sync.synchronise(client, checked.entities)
         if result is not None and not result.failed:
             cache.record(client.base_url, tenant, digest)

@@ -143,9 +143,15 @@ def _federation_settings(args: argparse.Namespace) -> FederationSettings | None:
         if not default.is_file():
             return None
         path = default
-    return load_federation_settings(
+    settings = load_federation_settings(
         path, base_url=args.base_url, broker_url=args.broker, build_date=common.build_time(os.environ).date()
     )
+    # A value still carrying the example marker would be published as it is: said loudly, refused with --strict.
+    if args.strict:
+        common.refuse_warnings(settings.warnings)
+    for warning in settings.warnings:
+        print(warning, file=sys.stderr)
+    return settings
 
 
 def _spool(args: argparse.Namespace) -> bool | None:
@@ -180,7 +186,7 @@ def run_build(args: argparse.Namespace) -> int:
             writers = outputs.output_writers(checked)
             if settings is not None:
                 progress.status("DCAT-AP and Gaia-X")
-                writers.update(outputs.federation_writers(checked.catalog(), settings))
+                writers.update(outputs.federation_writers(checked, settings))
             elif not args.quiet:
                 print(
                     f"note: dcat.ttl, dcat.jsonld and gaiax.jsonld skipped: no federation config "
@@ -244,8 +250,9 @@ def run_validate(args: argparse.Namespace) -> int:
     if failed:
         print("ldt-catalog: the federation outputs break the official shapes", file=sys.stderr)
         return ExitCode.INVALID
-    # Every warning printed above counts: the pages' and the official shapes' recommendations.
+    # Every warning printed counts: the pages', the federation config's and the official shapes'.
     warnings = len(checked.warnings) + sum(len(report.warnings) for _, report in reports)
+    warnings += len(settings.warnings) if settings is not None else 0
     print(
         f"valid: {checked.initiatives} initiative(s), {checked.clusters} cluster(s), "
         f"{len(checked.entities)} entities; checks: {', '.join([*checked.checks, *(n for n, _ in reports)])}; "

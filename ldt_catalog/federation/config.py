@@ -5,19 +5,22 @@ facts about the people who publish the catalogue, so they come from a small TOML
 in (see ``federation.example.toml``) and are never guessed.  ``load_federation_settings`` reads that
 file and reports *every* missing or malformed key at once, each as ``FILE: key: problem``;
 ``federation_settings_from_mapping`` does the same for an already parsed mapping (tests, other
-front ends).  Nothing here touches the network.
+front ends).  A value that still carries the marker of ``federation.example.toml`` (the word
+``EXAMPLE``) is a warning naming the file and key (``settings.warnings``): it would be published as
+it is; ``strict_settings`` turns those warnings into errors.  Nothing here touches the network.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ldt_catalog.errors import Diagnostic, ReportedError
+from ldt_catalog.errors import Diagnostic, ReportedError, Severity
 
 DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme"
 """The EU data-theme vocabulary (the DCAT-AP ``dcat:themeTaxonomy``)."""
@@ -56,6 +59,9 @@ PUBLISHER_TYPES: Mapping[str, str] = {
 """Codes and labels of the ADMS publisher-type vocabulary (``http://purl.org/adms/publishertype/``)."""
 
 DEFAULT_CONFIG_NAME = "federation.toml"
+
+EXAMPLE_MARKER = re.compile(r"\bEXAMPLE\b")
+"""How ``federation.example.toml`` marks its placeholders (``EXAMPLE-Publisher``, ``https://EXAMPLE.org/``)."""
 
 
 class FederationConfigError(ReportedError):
@@ -137,6 +143,8 @@ class FederationSettings:
     gaiax: GaiaxSettings | None = None
     source: str = DEFAULT_CONFIG_NAME
     """The config file the values came from (for error messages)."""
+    warnings: tuple[Diagnostic, ...] = ()
+    """Values that still carry the example marker, one warning per key (``FILE: key: ...``)."""
 
 
 def load_federation_settings(
@@ -419,9 +427,51 @@ def federation_settings_from_mapping(
         dataset_description=reader.lang_text("dataset.description"),
         gaiax=gaiax,
         source=source,
+        warnings=example_value_warnings(
+            data,
+            source,
+            overridden={key for key, value in (("base_url", base_url), ("broker_url", broker_url)) if value},
+        ),
     )
     if reader.problems:
         raise FederationConfigError(reader.problems)
+    return settings
+
+
+def example_value_warnings(
+    data: Mapping[str, Any], source: str, *, overridden: set[str] | frozenset[str] = frozenset()
+) -> tuple[Diagnostic, ...]:
+    """A warning for every string of the config that still carries ``EXAMPLE``, in file order.
+
+    ``overridden`` keys (given on the command line instead) are not used, so not reported.
+    """
+    found: list[Diagnostic] = []
+
+    def walk(value: Any, key: str) -> None:
+        if isinstance(value, Mapping):
+            for name, item in value.items():
+                walk(item, f"{key}.{name}" if key else str(name))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{key}[{index}]")
+        elif isinstance(value, str) and key not in overridden and EXAMPLE_MARKER.search(value):
+            found.append(
+                Diagnostic(
+                    source,
+                    f"{key}: still the placeholder {value!r} of federation.example.toml; it would be "
+                    "published as it is: replace it with your own value",
+                    Severity.WARNING,
+                )
+            )
+
+    walk(data, "")
+    return tuple(found)
+
+
+def strict_settings(settings: FederationSettings) -> FederationSettings:
+    """The settings unchanged, or ``FederationConfigError`` with their warnings as errors (``--strict``)."""
+    if settings.warnings:
+        raise FederationConfigError([replace(d, severity=Severity.ERROR) for d in settings.warnings])
     return settings
 
 

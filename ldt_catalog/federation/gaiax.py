@@ -24,7 +24,7 @@ The Gaia-X context URL is not one of ours, so nothing here fetches it: ``validat
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +34,7 @@ from rdflib.namespace import RDFS
 
 from ldt_catalog.errors import ContextError
 from ldt_catalog.federation.config import Address, FederationSettings, GaiaxSettings, require_gaiax
-from ldt_catalog.model.catalog import Catalog
+from ldt_catalog.model.catalog import Catalog, Cluster, Initiative
 from ldt_catalog.ngsild.context import DocumentLoader, local_document_loader
 from ldt_catalog.package_data import data_dir
 from ldt_catalog.validation.shacl import ShaclReport, ShapesNotFound, load_rdf_files, run_shacl
@@ -53,10 +53,13 @@ DCAT_AP_REFERENCE = "https://semiceu.github.io/DCAT-AP/releases/3.0.1/"
 DCAT_AP_PUBLISHER = "SEMIC, European Commission"
 
 
-def gaiax_document(catalog: Catalog, settings: FederationSettings) -> dict[str, Any]:
+def gaiax_document(
+    catalog: Catalog | Iterable[Cluster | Initiative], settings: FederationSettings
+) -> dict[str, Any]:
     """The catalogue and its provider as an unsigned Gaia-X 25.11 JSON-LD document (pure).
 
-    Raises ``FederationConfigError`` when the config has no ``[gaiax]`` tables.
+    Of the catalogue it needs only the clusters' names (keywords), so it also takes a stream of
+    clusters and initiatives, as the DCAT writers do, keeping only the clusters.  Raises ``FederationConfigError`` when the config has no ``[gaiax]`` tables.
     """
     gx = require_gaiax(settings)
     base = settings.base_url
@@ -78,7 +81,10 @@ def gaiax_document(catalog: Catalog, settings: FederationSettings) -> dict[str, 
         "serviceOfferingTermsAndConditions": {"@id": terms},
         "endpoint": {"@id": endpoint},
     }
-    keywords = _unique((*gx.keywords, *settings.keywords, *(c.name for c in catalog.clusters)))
+    clusters = (
+        catalog.clusters if isinstance(catalog, Catalog) else [c for c in catalog if isinstance(c, Cluster)]
+    )
+    keywords = _unique((*gx.keywords, *settings.keywords, *(c.name for c in clusters)))
     if keywords:
         catalogue["keyword"] = keywords
     nodes: list[dict[str, Any]] = [

@@ -15,16 +15,17 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
+from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.federation.config import FederationSettings
-from ldt_catalog.federation.dcat import dcat_graph, dcat_jsonld, dcat_turtle
+from ldt_catalog.federation.dcat import write_dcat_jsonld, write_dcat_turtle
 from ldt_catalog.federation.gaiax import gaiax_document
-from ldt_catalog.model.catalog import Catalog
+from ldt_catalog.model.catalog import Cluster, Initiative
 from ldt_catalog.ngsild.entities import Entity, catalog_context
 from ldt_catalog.pipeline.stages import Checked
 from ldt_catalog.rdf import convert, turtle
@@ -79,17 +80,23 @@ def output_writers(checked: Checked) -> dict[str, Writer]:
     }
 
 
-def federation_writers(catalog: Catalog, settings: FederationSettings) -> dict[str, Writer]:
-    """The DCAT-AP files, and the Gaia-X description when the settings have a Gaia-X part."""
-    graph = dcat_graph(catalog, settings)
+def federation_writers(checked: Checked, settings: FederationSettings) -> dict[str, Writer]:
+    """The DCAT-AP files, streamed page by page (through rdflib's graph in reference mode), and the
+    Gaia-X description when the settings have a Gaia-X part."""
 
+    def items() -> Iterator[Cluster | Initiative]:
+        for cluster, initiatives in checked.page_models():
+            if cluster is not None:
+                yield cluster
+            yield from initiatives
+
+    reference = reference_mode()
     writers: dict[str, Writer] = {
-        DCAT_TTL: lambda out: dcat_turtle(graph, out),
-        DCAT_JSONLD: lambda out: _write_json(dcat_jsonld(graph), out),
+        DCAT_TTL: lambda out: write_dcat_turtle(items(), settings, out, reference=reference),
+        DCAT_JSONLD: lambda out: write_dcat_jsonld(items(), settings, out, reference=reference),
     }
     if settings.gaiax is not None:
-        document = gaiax_document(catalog, settings)
-        writers[GAIAX_JSONLD] = lambda out: _write_json(document, out)
+        writers[GAIAX_JSONLD] = lambda out: _write_json(gaiax_document(items(), settings), out)
     return writers
 
 
