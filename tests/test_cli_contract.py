@@ -69,10 +69,10 @@ def test_a_plain_build_removes_the_federation_files_of_an_earlier_build_and_keep
 ) -> None:
     out = tmp_path / "dist"
     assert main(["build", str(seed_dir), "--out", str(out), "--federation", str(EXAMPLE_CONFIG), "-q"]) == 0
-    assert {"dcat.ttl", "dcat.jsonld", "gaiax.jsonld"} <= set(_files(out))
+    assert {"dcat.ttl", "dcat.jsonld", "gaiax.jsonld", "site/index.html"} <= set(_files(out))
     (out / "notes.txt").write_text("mine\n")
     capsys.readouterr()
-    assert main(["build", str(seed_dir), "--out", str(out)]) == 0
+    assert main(["build", str(seed_dir), "--out", str(out), "--no-site"]) == 0
     assert set(_files(out)) == {
         "entities.jsonld",
         "entities.ttl",

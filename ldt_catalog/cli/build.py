@@ -70,6 +70,11 @@ def register(subparsers: Any) -> None:
     )
     common.add_quiet(build)
     common.add_strict(build, "write nothing")
+    build.add_argument(
+        "--no-site",
+        action="store_true",
+        help="do not write OUT/site/, the browsable catalogue (HTML, schema.org JSON-LD, the ecosystem picture)",
+    )
     common.add_page_base_url(build)
     build.set_defaults(handler=run_build, pause_gc=True)
 
@@ -175,9 +180,10 @@ def run_build(args: argparse.Namespace) -> int:
     settings = _federation_settings(args)
     progress = ProgressLine(quiet=args.quiet)
     built_at = common.build_time(os.environ)
+    pages = _pages(args)
     try:
         with stages.checked_catalog(
-            _pages(args), spool=_spool(args), page_base_url=args.page_base_url, progress=progress.status
+            pages, spool=_spool(args), page_base_url=args.page_base_url, progress=progress.status
         ) as checked:
             if args.strict:
                 common.refuse_warnings(checked.warnings)
@@ -193,10 +199,15 @@ def run_build(args: argparse.Namespace) -> int:
                     f"(give --federation FILE or create ./{DEFAULT_CONFIG_NAME} from federation.example.toml)",
                     file=sys.stderr,
                 )
-            progress.status(f"writing {len(writers) + 1} files")
+            files: dict[str, outputs.Output] = dict(writers)
+            if not args.no_site:
+                progress.status("the site")
+                base_url = args.base_url or (settings.base_url if settings is not None else None)
+                files.update(outputs.site_files(checked, base_url=base_url, data_files=writers, pages=pages))
+            progress.status(f"writing {len(files) + 1} files")
             outcome = outputs.write_outputs(
                 args.out,
-                writers,
+                files,
                 lambda files: outputs.build_report(checked, files, version=__version__, built_at=built_at),
             )
     finally:
@@ -208,10 +219,21 @@ def run_build(args: argparse.Namespace) -> int:
             f"built {checked.initiatives} initiative(s) in {checked.clusters} cluster(s): "
             f"{len(checked.entities)} entities, checks: {', '.join(checked.checks)}"
         )
+        site = args.out.resolve() / outputs.SITE_DIR
         for path in outcome.written:
-            print(f"  wrote {stages.display_path(path)}")
+            if site not in path.parents:  # the site's files are many: one line for them below
+                print(f"  wrote {stages.display_path(path)}")
+        if not args.no_site:
+            count = sum(site in p.parents for p in outcome.written)
+            print(
+                f"  wrote {stages.display_path(site)}/ ({count} files): open {(site / 'index.html').as_uri()}"
+            )
+        old_site = [p for p in outcome.removed if site in p.parents]
         for path in outcome.removed:
-            print(f"  removed {stages.display_path(path)} (written by an earlier build, not by this one)")
+            if site not in path.parents:
+                print(f"  removed {stages.display_path(path)} (written by an earlier build, not by this one)")
+        if old_site:
+            print(f"  removed {stages.display_path(site)}/ ({len(old_site)} files of an earlier build)")
     return ExitCode.OK
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
+from urllib.parse import urljoin
 
 from ldt_catalog.accelerators import reference_mode
 from ldt_catalog.federation.config import FederationSettings
@@ -27,8 +28,10 @@ from ldt_catalog.federation.dcat import write_dcat_jsonld, write_dcat_turtle
 from ldt_catalog.federation.gaiax import gaiax_document
 from ldt_catalog.model.catalog import Cluster, Initiative
 from ldt_catalog.ngsild.entities import Entity, catalog_context
+from ldt_catalog.package_data import data_dir
 from ldt_catalog.pipeline.stages import Checked
 from ldt_catalog.rdf import convert, turtle
+from ldt_catalog.site import read_logos, read_queries, render_site
 
 ENTITIES_JSONLD = "entities.jsonld"
 ENTITIES_TTL = "entities.ttl"
@@ -52,6 +55,9 @@ EARLIER_OUTPUTS = (
 """What builds wrote before ``report.json`` listed its files: owned when such a report is found."""
 
 Writer = Callable[[IO[str]], None]
+Output = Writer | bytes
+"""A text file's writer, or a file's bytes as they are (the site's pages and pictures)."""
+SITE_DIR = "site"
 
 
 def write_entities_jsonld(entities: Iterable[Entity], out: IO[str]) -> None:
@@ -98,6 +104,30 @@ def federation_writers(checked: Checked, settings: FederationSettings) -> dict[s
     if settings.gaiax is not None:
         writers[GAIAX_JSONLD] = lambda out: _write_json(gaiax_document(items(), settings), out)
     return writers
+
+
+def site_files(
+    checked: Checked, *, base_url: str | None, data_files: Iterable[str], pages: Sequence[Path]
+) -> dict[str, Output]:
+    """The browsable site, as ``site/...`` files: built from the same entities as the data files.
+
+    ``base_url`` is where OUT is published (the site is its ``site/``): it gives the sitemap and
+    absolute links; without it links are relative and no sitemap is written.  Logo files that the
+    pages refer to relatively are copied when they are found beside the pages.
+    """
+    logos: dict[str, bytes] = {}
+    for folder in sorted({p if p.is_dir() else p.parent for p in pages}):
+        logos.update(read_logos(checked.entities_in_order(), folder))
+    rendered = render_site(
+        checked.entities_in_order(),
+        base_url=urljoin(base_url if base_url.endswith("/") else base_url + "/", SITE_DIR + "/")
+        if base_url
+        else None,
+        data_files=sorted(data_files),
+        queries=read_queries(data_dir("queries")),
+        logos=logos,
+    )
+    return {f"{SITE_DIR}/{name}": content for name, content in sorted(rendered.items())}
 
 
 def _write_json(document: Any, out: IO[str]) -> None:
@@ -158,7 +188,7 @@ def _by_path(item: Mapping[str, Any]) -> str:
 
 def write_outputs(
     out_dir: Path,
-    writers: Mapping[str, Writer],
+    writers: Mapping[str, Output],
     report: Callable[[Sequence[WrittenFile]], Mapping[str, Any]],
 ) -> Outcome:
     """Write every file, then ``report(files)`` as ``report.json``, and move them into ``out_dir``.
@@ -209,11 +239,14 @@ def _safe_name(name: str) -> bool:
     return bool(name) and "\\" not in name and not path.is_absolute() and ".." not in path.parts
 
 
-def _write_one(staging: Path, name: str, write: Writer) -> WrittenFile:
+def _write_one(staging: Path, name: str, write: Output) -> WrittenFile:
     path = staging / name
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", encoding="utf-8", newline="\n") as handle:
-        write(handle)
+    if isinstance(write, bytes):
+        path.write_bytes(write)
+    else:
+        with open(path, "w", encoding="utf-8", newline="\n") as handle:
+            write(handle)
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:

@@ -58,7 +58,7 @@ def read_logos(entities: Iterable[Mapping[str, Any]], pages_dir: Path) -> dict[s
     for entity in entities:
         logo = entity.get("logo")
         value = logo.get("json", logo.get("value")) if isinstance(logo, Mapping) else None
-        url = value.get("url") if isinstance(value, Mapping) else value
+        url = (value.get("relativeUrl") or value.get("url")) if isinstance(value, Mapping) else value
         if not isinstance(url, str) or "://" in url or url.startswith(("/", "data:")) or url in found:
             continue
         path = Path(pages_dir) / url
