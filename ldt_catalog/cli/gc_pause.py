@@ -16,10 +16,10 @@ def paused_gc() -> Iterator[None]:
     """Pause Python's cyclic garbage collector while a stage builds many long-lived objects.
 
     The pages, the model and the entities are trees without reference cycles, freed by reference
-    counting; the collector would only re-scan them, again and again as they grow (a third of the
-    time of a 10,000-initiative build).  It is switched back on afterwards, if it was on, with what
-    exists by then frozen (``gc.freeze``): otherwise its first run would scan every object made
-    meanwhile once more (0.4 s at 10,000 initiatives).  Frozen objects are still freed by reference
+    counting; the collector would only re-scan them, again and again as they grow (a large share of
+    a big build's time: ``bench/README.md``).  It is switched back on afterwards, if it was on, with
+    what exists by then frozen (``gc.freeze``): otherwise its first run would scan every object made
+    meanwhile once more.  Frozen objects are still freed by reference
     counting; only reference cycles among them would outlive the process, and these trees have none.
     """
     enabled = gc.isenabled()

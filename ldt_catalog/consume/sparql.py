@@ -3,8 +3,8 @@
 ``catalog.ttl`` (the plain-triples view) is loaded into the default graph of an in-memory
 pyoxigraph store; ``entities.ttl`` (the NGSI-LD RDF of what the broker holds) is loaded, on
 request, into the named graph ``ENTITIES_GRAPH`` so that its blank-node attribute values never
-mix with the plain view.  pyoxigraph is used rather than rdflib: measured on our exports it
-loads about 8 times and answers about 11 times faster, with identical results.
+mix with the plain view.  pyoxigraph is used rather than rdflib: it loads and answers faster on our
+exports, with identical results (figures in ``bench/README.md``).
 
 Everything here is read-only.  SPARQL Update is refused (``UpdateRefused``) and so is
 ``SERVICE`` (``QueryRefused``): pyoxigraph would fetch the remote endpoint, and a public query

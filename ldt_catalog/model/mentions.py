@@ -3,7 +3,7 @@
 The rule (``mention_pattern``): an initiative mentions another when its text holds the other's
 name or acronym (exact case) or full title (any case) as whole words, a hyphen joining words
 (``Gaia`` is not in ``Gaia-X``).  Trying every pattern on every text is quadratic: 1,000
-initiatives took 50 s.  Here each name is looked up through one of its words instead:
+initiatives took most of a build (``bench/README.md``).  Here each name is looked up through one of its words instead:
 
 * ``tokens`` cuts a text into its ASCII runs of ``[a-z0-9_]``, lower-cased; every other character
   (white space, punctuation, any non-ASCII character) separates.  A whole-word match of a name

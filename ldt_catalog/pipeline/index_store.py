@@ -2,8 +2,8 @@
 
 The pipeline goes over the pages twice (``stages``); between the passes it must remember, for every
 initiative of the catalogue, its id and page line (to point problems at the source and to find
-duplicated ids) and its names (to find mentions).  In dictionaries that is about 1.5 KB per
-initiative, 155 MB for 100,000.  Here it is a file in the spool directory; what stays in memory
+duplicated ids) and its names (to find mentions).  In dictionaries that grows with the catalogue
+(``bench/README.md`` has the figures).  Here it is a file in the spool directory; what stays in memory
 is the set of words that names are filed under (a text's words are checked against it before
 SQLite is asked) and SQLite's page cache.
 """
