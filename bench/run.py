@@ -353,6 +353,17 @@ def _build(inputs: _Inputs) -> dict[str, Any]:
 
 
 def child(name: str, pages_dir: Path, out: Path, options: dict[str, Any]) -> dict[str, Any]:
+    """One stage in this fresh process, with the cyclic GC paused as ``ldt-catalog`` pauses it around
+    a whole command (the JSON floor measures both ways itself)."""
+    if name == "json-floor":
+        return _child(name, pages_dir, out, options)
+    from ldt_catalog.cli.gc_pause import paused_gc
+
+    with paused_gc():
+        return _child(name, pages_dir, out, options)
+
+
+def _child(name: str, pages_dir: Path, out: Path, options: dict[str, Any]) -> dict[str, Any]:
     inputs = _Inputs(pages_dir, out)
     run: Callable[[], dict[str, Any]]
     if name == "build":
@@ -618,6 +629,13 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, default=None, help="keep pages and outputs here (default: a temp dir)"
     )
+    parser.add_argument(
+        "--publish-compare",
+        action="store_true",
+        help="then, for each size, publish side by side with a blind batch upsert against the same "
+        "broker (bench/publish_compare.py; --broker URL to use a real one)",
+    )
+    parser.add_argument("--broker", default=None, help="with --publish-compare: a real broker's URL")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--pages", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -643,6 +661,10 @@ def main() -> None:
                     saved.write(json.dumps(summary) + "\n")
         if len(summaries) > 1 and not args.json:
             print(scaling(summaries))
+        if args.publish_compare:
+            for n in sorted(args.n or [1000]):
+                command = [sys.executable, str(Path(__file__).with_name("publish_compare.py")), "--n", str(n)]
+                subprocess.run([*command, *(["--broker", args.broker] if args.broker else [])], check=True)
     finally:
         if args.work is None:
             shutil.rmtree(work, ignore_errors=True)
