@@ -106,17 +106,14 @@ def initiative_body(
     catalogue: Catalogue,
     href: Href,
     *,
+    clusters: Sequence[Cluster],
+    mentions: Sequence[Initiative],
     logo_src: str | None,
     colour: str,
     data_href: str,
 ) -> str:
+    """``clusters`` and ``mentions`` are the initiative's, found in the catalogue by the caller."""
     root = "../"
-    clusters = [
-        c for c in (catalogue.by_iri.get(i) for i in initiative.cluster_iris) if isinstance(c, Cluster)
-    ]
-    mentions = [
-        m for m in (catalogue.by_iri.get(i) for i in initiative.mention_iris) if isinstance(m, Initiative)
-    ]
     mentioned_by = [
         m for m in (catalogue.by_iri.get(i) for i in initiative.mentioned_by) if isinstance(m, Initiative)
     ]

@@ -9,23 +9,21 @@ is left out without one, as the sitemap protocol accepts only absolute URLs.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
-import threading
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from . import graph
+from . import graph, parallel
 from .assets import CSS, JS
 from .jsonld import cluster_document, dumps, for_script, initiative_document
 from .layout import esc, frame
 from .markdown import plain_text
 from .model import Catalogue, Cluster, Initiative, read_catalogue
 from .pages import cluster_body, data_body, filter_key, graph_body, index_body, initiative_body
+from .parallel import Chunks
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 _IMAGE_TYPES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
@@ -77,7 +75,7 @@ def render_site(
     """
     if base_url is not None and not base_url.endswith("/"):
         base_url += "/"
-    catalogue = read_catalogue(entities)
+    catalogue = read_catalogue(entities, details=False)  # each page reads the rest of its initiative
     files: dict[str, str | bytes] = {"assets/site.css": CSS, "assets/site.js": JS}
     colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
 
@@ -89,27 +87,29 @@ def render_site(
             files[path] = content
             logo_paths[reference] = path
 
-    keys = {i.iri: filter_key(i, _clusters_of(i, catalogue)) for i in catalogue.initiatives}
     job = _Job(catalogue, base_url, colours, logo_paths)
     n = len(catalogue.initiatives)
-    use_fork = workers if workers is not None else _auto_workers(n)
-    if use_fork > 1:
-        # a forked child renders the first part of the initiative pages (it inherits the
-        # catalogue, nothing is sent to it) while this process renders the rest and the other pages
-        split = n * 11 // 20
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_adopt, initargs=()) as pool:
-            global _JOB
-            _JOB = job
-            future = pool.submit(_render_slice, 0, split)
-            _JOB = None
-            rendered = job.initiative_files(split, n)
-            rendered.update(future.result())
-    else:
-        rendered = job.initiative_files(0, n)
-
-    for cluster in catalogue.clusters:
-        _cluster_files(cluster, catalogue, files, base_url, colours)
+    two = (workers if workers is not None else _auto_workers(n)) > 1
+    chunks = Chunks(n, _CHUNK, shared=two)
+    with parallel.helper(lambda: job.initiative_files(chunks)) if two else nullcontext(None) as helped:
+        # the pages only this process makes first, then initiative pages until none are left
+        for cluster in catalogue.clusters:
+            _cluster_files(cluster, catalogue, files, base_url, colours)
+        full = len(catalogue.initiatives) <= graph.FULL_LIMIT
+        picture = (graph.full_picture if full else graph.overview_picture)(catalogue, href, colours)
+        legend = [(c.name, colours[c.iri]) for c in catalogue.clusters]
+        files["graph.html"] = frame(
+            title="Ecosystem map",
+            body=graph_body(picture, legend, full),
+            root="",
+            current="graph.html",
+            canonical=_absolute(base_url, "graph.html"),
+        )
+        rendered, keys = job.initiative_files(chunks)
+        if helped is not None:
+            their_files, their_keys = helped()
+            rendered.update(their_files)
+            keys.update(their_keys)
 
     files["index.html"] = frame(
         title="Initiatives",
@@ -120,17 +120,6 @@ def render_site(
         canonical=_absolute(base_url, "index.html"),
         scripts=["assets/site.js"],
     )
-    full = len(catalogue.initiatives) <= graph.FULL_LIMIT
-    picture = (graph.full_picture if full else graph.overview_picture)(catalogue, href, colours)
-    legend = [(c.name, colours[c.iri]) for c in catalogue.clusters]
-    files["graph.html"] = frame(
-        title="Ecosystem map",
-        body=graph_body(picture, legend, full),
-        root="",
-        current="graph.html",
-        canonical=_absolute(base_url, "graph.html"),
-    )
-
     safe_queries = {n: t for n, t in (queries or {}).items() if _SAFE_NAME.match(n)}
     for name, query in safe_queries.items():
         files[f"queries/{name}"] = query
@@ -149,14 +138,16 @@ def render_site(
     return dict(sorted(encoded.items()))
 
 
+_CHUNK = 250  # initiatives per chunk: small enough to balance two processes, big enough to be cheap
+
+
 def _clusters_of(initiative: Initiative, catalogue: Catalogue) -> list[Cluster]:
     return [c for c in (catalogue.by_iri.get(i) for i in initiative.cluster_iris) if isinstance(c, Cluster)]
 
 
 def _auto_workers(initiatives: int) -> int:
-    """Two processes for a big site, where forking is available and safe (no other thread)."""
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    return 2 if initiatives >= 2000 and can_fork and (os.cpu_count() or 1) > 1 else 1
+    """Two processes for a big site, where forking is available and safe."""
+    return 2 if initiatives >= 2000 and parallel.can_fork() else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,35 +157,28 @@ class _Job:
     colours: Mapping[str, str]
     logo_paths: Mapping[str, str]
 
-    def initiative_files(self, start: int, stop: int) -> dict[str, bytes]:
-        files: dict[str, str | bytes] = {}
-        for initiative in self.catalogue.initiatives[start:stop]:
-            clusters = _clusters_of(initiative, self.catalogue)
-            _initiative_files(
-                initiative, self.catalogue, clusters, files, self.base_url, self.colours, self.logo_paths
-            )
-        return {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
-
-
-_JOB: _Job | None = None  # set around the fork only: the child's copy is what it renders from
-_CHILD_JOB: _Job | None = None
-
-
-def _adopt() -> None:
-    global _CHILD_JOB
-    _CHILD_JOB = _JOB
-
-
-def _render_slice(start: int, stop: int) -> dict[str, bytes]:
-    assert _CHILD_JOB is not None, "only run in the forked worker"
-    return _CHILD_JOB.initiative_files(start, stop)
+    def initiative_files(self, chunks: Chunks) -> tuple[dict[str, bytes], dict[str, str]]:
+        """The pages and JSON-LD of the initiatives in the chunks this process takes, and their
+        index filter keys (IRI → key)."""
+        files: dict[str, bytes] = {}
+        keys: dict[str, str] = {}
+        catalogue = self.catalogue
+        while (part := chunks.take()) is not None:
+            for index in part:
+                initiative = catalogue.details(catalogue.initiatives[index])
+                clusters = _clusters_of(initiative, catalogue)
+                keys[initiative.iri] = filter_key(initiative, clusters)
+                _initiative_files(
+                    initiative, catalogue, clusters, files, self.base_url, self.colours, self.logo_paths
+                )
+        return files, keys
 
 
 def _initiative_files(
     initiative: Initiative,
     catalogue: Catalogue,
     clusters: list[Cluster],
-    files: dict[str, str | bytes],
+    files: dict[str, bytes],
     base_url: str | None,
     colours: Mapping[str, str],
     logo_paths: Mapping[str, str],
@@ -209,7 +193,7 @@ def _initiative_files(
         document["logo"] = _absolute(base_url, logo_path)
     json_text = dumps(document)
     data_name = f"{initiative.slug}.jsonld"
-    files[f"initiatives/{data_name}"] = json_text + "\n"
+    files[f"initiatives/{data_name}"] = (json_text + "\n").encode()
     description = next((b for h, b in initiative.sections if h == "Description"), initiative.title)
     files[path] = frame(
         title=initiative.name,
@@ -217,6 +201,8 @@ def _initiative_files(
             initiative,
             catalogue,
             href,
+            clusters=clusters,
+            mentions=mentions,
             logo_src=f"../{logo_path}" if logo_path else None,
             colour=next((colours[c.iri] for c in clusters), "#4b5563"),
             data_href=data_name,
@@ -225,7 +211,7 @@ def _initiative_files(
         description=plain_text(description, 160) if description else "",
         canonical=_absolute(base_url, path),
         head=[_ld_link(data_name), _ld_script(json_text)],
-    )
+    ).encode()
 
 
 def _cluster_files(
