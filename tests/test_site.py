@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import sys
@@ -16,7 +17,11 @@ from pyld import jsonld
 
 from ldt_catalog.errors import LdtCatalogError
 from ldt_catalog.site import graph as site_graph
+from ldt_catalog.site import markdown as site_markdown
+from ldt_catalog.site import parallel as site_parallel
 from ldt_catalog.site import read_logos, read_queries, render_site, write_site
+from ldt_catalog.site import render as site_render
+from ldt_catalog.site.model import read_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = "urn:ngsi-ld:Cluster:c1"
@@ -412,3 +417,53 @@ def test_two_processes_render_the_same_bytes_as_one(seed_entities: list[dict[str
     assert render_site(entities, workers=2, base_url="https://x.example/") == render_site(
         entities, workers=1, base_url="https://x.example/"
     )
+
+
+def test_fast_text_paths_match_their_regular_expressions() -> None:
+    """``keywords`` and ``plain_text`` skip the regex when they can; the answers must not change."""
+    bold = re.compile(r"\*\*([^*\n]{2,80}?)\*\*")
+    markup = re.compile(r"\]\([^)]*\)|[*_`#>\[\]]+")
+    rng = random.Random(11)
+    pieces = ["**", "*", "***", "a", "bc", " ", "\n", ":", ".", "_", "`", "#", ">", "[x]", "](u)", "](", "é"]
+    pieces += ["word " * 20]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert site_markdown.keywords(text) == [
+            k.strip(" :.") for k in bold.findall(text) if k.strip(" :.")
+        ], text
+        for limit in (5, 40, 300):
+            flat = " ".join(markup.sub(" ", text[: limit * 2]).split())
+            expected = flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+            assert site_markdown.plain_text(text, limit) == expected, (text, limit)
+
+
+def test_details_read_later_are_the_details_read_at_once(seed_entities: list[dict[str, Any]]) -> None:
+    entities = [*seed_entities, *crafted_entities(), *hostile_entities()]
+    whole = read_catalogue(entities)
+    light = read_catalogue(entities, details=False)
+    assert not any(i.detailed for i in light.initiatives) and light.initiatives[0].sections == ()
+    assert [light.details(i) for i in light.initiatives] == whole.initiatives
+
+
+def test_two_processes_share_many_chunks_and_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    entities = [
+        cluster(),
+        *(initiative(f"i{n:02d}", f"I{n:02d}", mentions=mentions("i00")) for n in range(40)),
+    ]
+    monkeypatch.setattr(site_render, "_CHUNK", 3)  # 14 chunks, taken by whichever process is free
+    assert render_site(entities, workers=2) == render_site(entities, workers=1)
+
+    chunks = site_parallel.Chunks(10, 3, shared=True)
+    with site_parallel.helper(
+        lambda: ({"a": b"", "b": b"x" * 70_000}, [list(r) for r in iter(chunks.take, None)])
+    ) as mine:
+        theirs = [list(r) for r in iter(chunks.take, None)]
+        files, taken = mine()
+    assert files == {"a": b"", "b": b"x" * 70_000}
+    assert sorted(n for r in [*taken, *theirs] for n in r) == list(range(10))  # each item once
+
+    def broken() -> tuple[dict[str, bytes], None]:
+        raise ValueError("no page for urn:x")
+
+    with pytest.raises(LdtCatalogError, match="no page for urn:x"), site_parallel.helper(broken) as result:
+        result()

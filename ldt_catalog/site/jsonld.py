@@ -16,17 +16,18 @@ from .markdown import safe_url, unbold
 from .model import Cluster, Contact, Initiative
 
 CONTEXT = "https://schema.org"
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def dumps(document: dict[str, Any]) -> str:
     """Compact, key-sorted, UTF-8 JSON: the same bytes for the same data."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(document)
 
 
 def for_script(json_text: str) -> str:
     """JSON text made safe to sit between ``<script type="application/ld+json">`` tags."""
-    return json_text.translate(_SCRIPT_ESCAPES)
+    # three replaces scan at memchr speed; str.translate looks up every character
+    return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _web_url(url: str) -> str | None:

@@ -83,12 +83,38 @@ def unbold(text: str) -> str:
 
 def keywords(text: str) -> list[str]:
     """The bold lead-ins of a section (``**Open Standards:**``): the page's own keywords."""
-    return [k.strip(" :.") for k in _BOLD.findall(text) if k.strip(" :.")]
+    if text.count("*") != 2 * text.count("**"):  # a lone or a third star: the regex decides
+        return [k.strip(" :.") for k in _BOLD.findall(text) if k.strip(" :.")]
+    # Every star is in a "**" pair, so the regex's matches are exactly the runs between pairs that
+    # it accepts (2 to 80 characters, no line break), taken left to right without overlap.
+    found: list[str] = []
+    runs = text.split("**")
+    at = 1
+    while at < len(runs) - 1:  # the last run has no closing pair
+        run = runs[at]
+        if 2 <= len(run) <= 80 and "\n" not in run:
+            keyword = run.strip(" :.")
+            if keyword:
+                found.append(keyword)
+            at += 2
+        else:
+            at += 1
+    return found
+
+
+_MARKUP_CHARS = "*_`#>[]"
 
 
 def plain_text(text: str, limit: int = 300) -> str:
     """A short, markup-free summary of Markdown (for meta descriptions and JSON-LD)."""
-    flat = " ".join(_MARKUP.sub(" ", text[: limit * 2]).split())  # the head is all that is kept
+    head = text[: limit * 2]  # the head is all that is kept
+    if "](" in head:
+        flat = " ".join(_MARKUP.sub(" ", head).split())
+    else:  # no link target to drop: each markup character becomes a space, and spaces collapse
+        for char in _MARKUP_CHARS:
+            if char in head:
+                head = head.replace(char, " ")
+        flat = " ".join(head.split())
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rsplit(" ", 1)[0] + "…"

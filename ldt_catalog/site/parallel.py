@@ -112,7 +112,8 @@ class _Helper(Generic[T]):
         total = sum(lengths)
         if total:
             assert self._fd is not None
-            with mmap.mmap(self._fd, total, prot=mmap.PROT_READ) as shared:
+            flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)  # one fault, not one a page
+            with mmap.mmap(self._fd, total, flags=flags, prot=mmap.PROT_READ) as shared:
                 at = 0
                 for path, length in zip(paths, lengths, strict=True):
                     files[path] = shared[at : at + length]
