@@ -17,6 +17,7 @@ from pyld import jsonld
 
 from ldt_catalog.errors import LdtCatalogError
 from ldt_catalog.site import graph as site_graph
+from ldt_catalog.site import jsonld as site_jsonld
 from ldt_catalog.site import markdown as site_markdown
 from ldt_catalog.site import parallel as site_parallel
 from ldt_catalog.site import read_logos, read_queries, render_site, write_site
@@ -467,3 +468,50 @@ def test_two_processes_share_many_chunks_and_fail_loudly(monkeypatch: pytest.Mon
 
     with pytest.raises(LdtCatalogError, match="no page for urn:x"), site_parallel.helper(broken) as result:
         result()
+
+
+def test_initiative_json_is_the_documents_sorted_compact_json(seed_entities: list[dict[str, Any]]) -> None:
+    odd = 'Quote " back\\slash </script> <!-- & \u2028 \x01 tab\t é 漢 \U0001f600'
+    contacts = [
+        {"name": odd, "role": odd, "organization": odd, "note": odd, "email": odd, "url": "https://c.example"}
+    ]
+    contacts += [{"label": "Desk", "url": "ftp://no.example"}, "x@y.example"]
+    entities = [
+        *seed_entities,
+        *crafted_entities(),
+        *hostile_entities(),
+        initiative(
+            "odd",
+            odd,
+            title=lang(odd),
+            alternateName=[lang("Other"), lang(odd)],
+            description=lang(f"**{odd}** and `code`"),
+            url={
+                "type": "JsonProperty",
+                "json": ["https://a.example/é", "javascript:x", "https://b.example"],
+            },
+            keyAsset={
+                "type": "JsonProperty",
+                "json": [{"url": "https://k.example", "title": odd}, "https://l.example"],
+            },
+            contactPoint={"type": "JsonProperty", "json": contacts},
+            logo={"type": "JsonProperty", "json": {"url": "https://logo.example/x.png", "alt": odd}},
+            mentions=mentions("alpha", "beta"),
+        ),
+    ]
+    catalogue = read_catalogue(entities)
+    checked = 0
+    for item in catalogue.initiatives:
+        clusters = [c for c in catalogue.clusters if c.iri in item.cluster_iris]
+        cited = [m for m in catalogue.initiatives if m.iri in item.mention_iris]
+        for page_url, logo_url in ((None, None), ("https://s.example/p.html", "https://s.example/l.png")):
+            document = site_jsonld.initiative_document(item, page_url, clusters, cited)
+            if logo_url:
+                document["logo"] = logo_url
+            assert site_jsonld.initiative_json(
+                item, page_url, clusters, cited, logo_url
+            ) == site_jsonld.dumps(document), item.iri
+            checked += 1
+    assert checked == 2 * len(catalogue.initiatives) >= 14 and any(
+        i.contacts and i.assets and i.mention_iris for i in catalogue.initiatives
+    )

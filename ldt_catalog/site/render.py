@@ -18,7 +18,7 @@ from urllib.parse import quote, urljoin
 
 from . import graph, parallel
 from .assets import CSS, JS
-from .jsonld import cluster_document, dumps, for_script, initiative_document
+from .jsonld import cluster_document, dumps, for_script, initiative_json
 from .layout import esc, frame
 from .markdown import plain_text
 from .model import Catalogue, Cluster, Initiative, read_catalogue
@@ -187,11 +187,9 @@ def _initiative_files(
     mentions = [
         m for m in (catalogue.by_iri.get(i) for i in initiative.mention_iris) if isinstance(m, Initiative)
     ]
-    document = initiative_document(initiative, _absolute(base_url, path), clusters, mentions)
     logo_path = logo_paths.get(initiative.logo.url) if initiative.logo else None
-    if logo_path and base_url:
-        document["logo"] = _absolute(base_url, logo_path)
-    json_text = dumps(document)
+    logo_url = _absolute(base_url, logo_path) if logo_path else None
+    json_text = initiative_json(initiative, _absolute(base_url, path), clusters, mentions, logo_url)
     data_name = f"{initiative.slug}.jsonld"
     files[f"initiatives/{data_name}"] = (json_text + "\n").encode()
     description = next((b for h, b in initiative.sections if h == "Description"), initiative.title)
