@@ -288,12 +288,25 @@ def _type_names(entity: Mapping[str, Any]) -> set[str]:
     return {t.rsplit("/", 1)[-1].rsplit("#", 1)[-1].rsplit(":", 1)[-1] for t in texts(entity, "type")}
 
 
+@dataclass(frozen=True, slots=True)
+class Entities:
+    """The entity dicts the site uses, by IRI, in input order: a catalogue before it is read."""
+
+    clusters: dict[str, Mapping[str, Any]]
+    initiatives: dict[str, Mapping[str, Any]]
+
+
 def read_catalogue(entities: Iterable[Mapping[str, Any]], *, details: bool = True) -> Catalogue:
     """Clusters and initiatives from entity dicts, sorted by name then IRI, with mentions both ways.
 
     Entities of other types are ignored, and so is a second entity with an id already seen.  With
     ``details=False`` only the fields that link pages are read; ``Catalogue.details`` reads the rest.
     """
+    return catalogue_from(classify(entities), details=details)
+
+
+def classify(entities: Iterable[Mapping[str, Any]]) -> Entities:
+    """The clusters and initiatives among entity dicts (others, and repeated ids, left out)."""
     raw_clusters: dict[str, Mapping[str, Any]] = {}
     raw_initiatives: dict[str, Mapping[str, Any]] = {}
     for entity in entities:
@@ -307,6 +320,12 @@ def read_catalogue(entities: Iterable[Mapping[str, Any]], *, details: bool = Tru
             raw_clusters[iri] = entity
         elif "Initiative" in types or "Project" in types:
             raw_initiatives[iri] = entity
+    return Entities(raw_clusters, raw_initiatives)
+
+
+def catalogue_from(raw: Entities, *, details: bool = True) -> Catalogue:
+    """``read_catalogue`` after ``classify``."""
+    raw_clusters, raw_initiatives = raw.clusters, raw.initiatives
 
     def sort_key(item: tuple[str, Mapping[str, Any]]) -> tuple[str, str]:
         return (text(item[1], "name") or item[0]).casefold(), item[0]

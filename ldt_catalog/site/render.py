@@ -21,7 +21,7 @@ from .assets import CSS, JS
 from .jsonld import cluster_document, dumps, for_script, initiative_json
 from .layout import esc, frame
 from .markdown import plain_text
-from .model import Catalogue, Cluster, Initiative, read_catalogue
+from .model import Catalogue, Cluster, Entities, Initiative, catalogue_from, classify
 from .pages import cluster_body, data_body, filter_key, graph_body, index_body, initiative_body
 from .parallel import Chunks
 
@@ -75,10 +75,7 @@ def render_site(
     """
     if base_url is not None and not base_url.endswith("/"):
         base_url += "/"
-    catalogue = read_catalogue(entities, details=False)  # each page reads the rest of its initiative
     files: dict[str, str | bytes] = {"assets/site.css": CSS, "assets/site.js": JS}
-    colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
-
     logo_paths: dict[str, str] = {}
     for reference, content in sorted((logos or {}).items()):
         suffix = _image_suffix(content)
@@ -87,11 +84,18 @@ def render_site(
             files[path] = content
             logo_paths[reference] = path
 
-    job = _Job(catalogue, base_url, colours, logo_paths)
-    n = len(catalogue.initiatives)
+    raw = classify(entities)
+    n = len(raw.initiatives)
     two = (workers if workers is not None else _auto_workers(n)) > 1
     chunks = Chunks(n, _CHUNK, shared=two)
-    with parallel.helper(lambda: job.initiative_files(chunks)) if two else nullcontext(None) as helped:
+
+    def helper_work() -> tuple[dict[str, bytes], dict[str, str]]:
+        return _Job.read(raw, base_url, logo_paths).initiative_files(chunks)
+
+    # the helper starts before the catalogue is read: both read it (the same), neither waits
+    with parallel.helper(helper_work) if two else nullcontext(None) as helped:
+        job = _Job.read(raw, base_url, logo_paths)
+        catalogue, colours = job.catalogue, job.colours
         # the pages only this process makes first, then initiative pages until none are left
         for cluster in catalogue.clusters:
             _cluster_files(cluster, catalogue, files, base_url, colours)
@@ -154,8 +158,15 @@ def _auto_workers(initiatives: int) -> int:
 class _Job:
     catalogue: Catalogue
     base_url: str | None
-    colours: Mapping[str, str]
+    colours: dict[str, str]
     logo_paths: Mapping[str, str]
+
+    @classmethod
+    def read(cls, raw: Entities, base_url: str | None, logo_paths: Mapping[str, str]) -> _Job:
+        """The catalogue's linking fields (each page reads the rest of its initiative)."""
+        catalogue = catalogue_from(raw, details=False)
+        colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
+        return cls(catalogue, base_url, colours, logo_paths)
 
     def initiative_files(self, chunks: Chunks) -> tuple[dict[str, bytes], dict[str, str]]:
         """The pages and JSON-LD of the initiatives in the chunks this process takes, and their
@@ -209,7 +220,7 @@ def _initiative_files(
         description=plain_text(description, 160) if description else "",
         canonical=_absolute(base_url, path),
         head=[_ld_link(data_name), _ld_script(json_text)],
-    ).encode()
+    )
 
 
 def _cluster_files(
