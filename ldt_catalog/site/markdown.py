@@ -83,23 +83,7 @@ def unbold(text: str) -> str:
 
 def keywords(text: str) -> list[str]:
     """The bold lead-ins of a section (``**Open Standards:**``): the page's own keywords."""
-    if text.count("*") != 2 * text.count("**"):  # a lone or a third star: the regex decides
-        return [k.strip(" :.") for k in _BOLD.findall(text) if k.strip(" :.")]
-    # Every star is in a "**" pair, so the regex's matches are exactly the runs between pairs that
-    # it accepts (2 to 80 characters, no line break), taken left to right without overlap.
-    found: list[str] = []
-    runs = text.split("**")
-    at = 1
-    while at < len(runs) - 1:  # the last run has no closing pair
-        run = runs[at]
-        if 2 <= len(run) <= 80 and "\n" not in run:
-            keyword = run.strip(" :.")
-            if keyword:
-                found.append(keyword)
-            at += 2
-        else:
-            at += 1
-    return found
+    return [k.strip(" :.") for k in _BOLD.findall(text) if k.strip(" :.")]
 
 
 _MARKUP_CHARS = "*_`#>[]"

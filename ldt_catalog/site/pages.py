@@ -31,14 +31,19 @@ def filter_key(initiative: Initiative, clusters: Sequence[Cluster]) -> str:
 
 
 def initiative_item(initiative: Initiative, href: str, key: str, cluster_slug: str) -> str:
+    before, after = index_item(initiative, href, key)
+    return f"{before}{cluster_slug}{after}"
+
+
+def index_item(initiative: Initiative, href: str, key: str) -> tuple[str, str]:
+    """An initiative's list item in two halves, to join around each of its clusters' slugs: made
+    with the initiative's page, so the index, made last, only joins strings."""
     title = f"<span>{esc(initiative.title)}</span>" if initiative.title else ""
-    return (
-        f'<li data-k="{esc(key)}" data-c="{cluster_slug}"><a href="{href}">{esc(initiative.name)}</a>'
-        f"{title}</li>"
-    )
+    return f'<li data-k="{esc(key)}" data-c="', f'"><a href="{href}">{esc(initiative.name)}</a>{title}</li>'
 
 
-def index_body(catalogue: Catalogue, href: Href, keys: Mapping[str, str]) -> str:
+def index_body(catalogue: Catalogue, href: Href, items: Mapping[str, tuple[str, str]]) -> str:
+    """``items`` are ``index_item``'s halves by initiative IRI."""
     clusters = catalogue.clusters
     loose = [
         i
@@ -54,11 +59,11 @@ def index_body(catalogue: Catalogue, href: Href, keys: Mapping[str, str]) -> str
     sections = []
     for slug, name, cluster_href, members in groups:
         heading = f'<a href="{esc(cluster_href)}">{esc(name)}</a>' if cluster_href else esc(name)
-        items = "".join(initiative_item(m, href(m), keys[m.iri], slug) for m in members)
+        entries = "".join(f"{items[m.iri][0]}{slug}{items[m.iri][1]}" for m in members)
         sections.append(
             f'<section data-cluster="{slug}" data-total="{len(members)}" aria-labelledby="c-{slug}">'
             f'<h2 id="c-{slug}">{heading} <span class="count">{plural(len(members), "initiative")}</span></h2>'
-            f'<ul class="initiatives">{items}</ul></section>'
+            f'<ul class="initiatives">{entries}</ul></section>'
         )
     counts = (
         (len(catalogue.initiatives), "initiative", "initiatives"),

@@ -67,8 +67,11 @@ def _write_all(fd: int, blobs: list[bytes]) -> None:
                 view = view[os.write(fd, view) :]
 
 
+Deliver = Callable[[Files], None]
+
+
 class _Helper(Generic[T]):
-    def __init__(self, work: Callable[[], tuple[Files, T]]) -> None:
+    def __init__(self, work: Callable[[Deliver], T]) -> None:
         context = multiprocessing.get_context("fork")
         self._fd = os.memfd_create("site-pages", os.MFD_CLOEXEC) if hasattr(os, "memfd_create") else None
         self._receive, send = context.Pipe(duplex=False)
@@ -77,15 +80,26 @@ class _Helper(Generic[T]):
         send.close()
         self.received = False
 
-    def _serve(self, work: Callable[[], tuple[Files, T]], send: Connection) -> None:
-        """In the helper: do the work, put the files in the shared file and say where they are."""
-        try:
-            files, extra = work()
+    def _serve(self, work: Callable[[Deliver], T], send: Connection) -> None:
+        """In the helper: do the work, writing each batch of files to the shared file as it is
+        delivered (or keeping them, without one), then say where they are."""
+        paths: list[str] = []
+        lengths: list[int] = []
+        kept: Files = {}
+
+        def deliver(files: Files) -> None:
             if self._fd is None:
-                message: tuple[Any, ...] = ("ok", files, None, extra)
-            else:
-                _write_all(self._fd, list(files.values()))
-                message = ("ok", list(files), [len(b) for b in files.values()], extra)
+                kept.update(files)
+                return
+            _write_all(self._fd, list(files.values()))
+            paths.extend(files)
+            lengths.extend(map(len, files.values()))
+
+        try:
+            extra = work(deliver)
+            message: tuple[Any, ...] = (
+                ("ok", kept, None, extra) if self._fd is None else ("ok", paths, lengths, extra)
+            )
         except BaseException:  # reported to the parent, which raises it; the helper just ends
             message = ("error", traceback.format_exc())
         try:
@@ -132,9 +146,10 @@ class _Helper(Generic[T]):
 
 
 @contextmanager
-def helper(work: Callable[[], tuple[Files, T]]) -> Iterator[Callable[[], tuple[Files, T]]]:
-    """Run ``work`` in a forked process from now on; the yielded function waits for its files and
-    its other result.  Leaving the block ends the helper (stopped if this process failed first)."""
+def helper(work: Callable[[Deliver], T]) -> Iterator[Callable[[], tuple[Files, T]]]:
+    """Run ``work(deliver)`` in a forked process from now on; it hands its files to ``deliver`` as it
+    makes them and returns the rest of its result.  The yielded function waits for the files and that
+    result.  Leaving the block ends the helper (stopped if this process failed first)."""
     running = _Helper(work)
     try:
         yield running.result

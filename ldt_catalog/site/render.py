@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +22,7 @@ from .jsonld import cluster_document, dumps, for_script, initiative_json
 from .layout import esc, frame
 from .markdown import plain_text
 from .model import Catalogue, Cluster, Entities, Initiative, catalogue_from, classify
-from .pages import cluster_body, data_body, filter_key, graph_body, index_body, initiative_body
+from .pages import cluster_body, data_body, filter_key, graph_body, index_body, index_item, initiative_body
 from .parallel import Chunks
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
@@ -89,8 +89,8 @@ def render_site(
     two = (workers if workers is not None else _auto_workers(n)) > 1
     chunks = Chunks(n, _CHUNK, shared=two)
 
-    def helper_work() -> tuple[dict[str, bytes], dict[str, str]]:
-        return _Job.read(raw, base_url, logo_paths).initiative_files(chunks)
+    def helper_work(deliver: Callable[[dict[str, bytes]], None]) -> dict[str, tuple[str, str]]:
+        return _Job.read(raw, base_url, logo_paths).initiative_files(chunks, deliver)
 
     # the helper starts before the catalogue is read: both read it (the same), neither waits
     with parallel.helper(helper_work) if two else nullcontext(None) as helped:
@@ -109,15 +109,16 @@ def render_site(
             current="graph.html",
             canonical=_absolute(base_url, "graph.html"),
         )
-        rendered, keys = job.initiative_files(chunks)
+        rendered: dict[str, bytes] = {}
+        items = job.initiative_files(chunks, rendered.update)
         if helped is not None:
-            their_files, their_keys = helped()
+            their_files, their_items = helped()
             rendered.update(their_files)
-            keys.update(their_keys)
+            items.update(their_items)
 
     files["index.html"] = frame(
         title="Initiatives",
-        body=index_body(catalogue, href, keys),
+        body=index_body(catalogue, href, items),
         root="",
         current="index.html",
         description="The initiatives of the Local Digital Twin ecosystem, by cluster.",
@@ -168,21 +169,25 @@ class _Job:
         colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
         return cls(catalogue, base_url, colours, logo_paths)
 
-    def initiative_files(self, chunks: Chunks) -> tuple[dict[str, bytes], dict[str, str]]:
-        """The pages and JSON-LD of the initiatives in the chunks this process takes, and their
-        index filter keys (IRI → key)."""
-        files: dict[str, bytes] = {}
-        keys: dict[str, str] = {}
+    def initiative_files(
+        self, chunks: Chunks, deliver: Callable[[dict[str, bytes]], None]
+    ) -> dict[str, tuple[str, str]]:
+        """The pages and JSON-LD of the initiatives in the chunks this process takes, handed to
+        ``deliver`` a chunk at a time; returns their entries in the index (IRI → halves)."""
+        items: dict[str, tuple[str, str]] = {}
         catalogue = self.catalogue
         while (part := chunks.take()) is not None:
+            files: dict[str, bytes] = {}
             for index in part:
                 initiative = catalogue.details(catalogue.initiatives[index])
                 clusters = _clusters_of(initiative, catalogue)
-                keys[initiative.iri] = filter_key(initiative, clusters)
+                key = filter_key(initiative, clusters)
+                items[initiative.iri] = index_item(initiative, href(initiative), key)
                 _initiative_files(
                     initiative, catalogue, clusters, files, self.base_url, self.colours, self.logo_paths
                 )
-        return files, keys
+            deliver(files)
+        return items
 
 
 def _initiative_files(
