@@ -50,7 +50,7 @@ def plural(count: int, word: str) -> str:
 def frame(
     *,
     title: str,
-    body: str,
+    body: str | list[str],
     root: str,
     current: str = "",
     description: str = "",
@@ -59,7 +59,7 @@ def frame(
     scripts: Iterable[str] = (),
 ) -> bytes:
     """A whole HTML document, as UTF-8; ``root`` is the relative way back to the site's top (``""`` or
-    ``"../"``)."""
+    ``"../"``); ``body`` may come in parts, joined here."""
     here = ' aria-current="page"'
     nav = "".join(
         f'<li><a href="{root}{href}"{here if href == current else ""}>{label}</a></li>' for href, label in NAV
@@ -90,9 +90,10 @@ def frame(
         f'<a href="{root}data.html">Data and queries</a>.</div></footer>\n'
         f"{script_tags}</body>\n</html>\n"
     )
-    # encoded apart: the title's "·" and a summary's "…" would otherwise widen the whole page to
-    # two bytes a character, when the body (most of it) is usually ASCII and encodes as a copy
-    return b"".join((top.encode(), body.encode(), bottom.encode()))
+    # encoded apart: one "·" or "…" would otherwise make the whole page encode character by
+    # character, when most of it is usually ASCII, which encodes as a copy
+    parts = [body] if isinstance(body, str) else body
+    return b"".join([top.encode(), *(part.encode() for part in parts), bottom.encode()])
 
 
 def crumbs(root: str, trail: Iterable[tuple[str | None, str]]) -> str:

@@ -116,8 +116,9 @@ def initiative_body(
     logo_src: str | None,
     colour: str,
     data_href: str,
-) -> str:
-    """``clusters`` and ``mentions`` are the initiative's, found in the catalogue by the caller."""
+) -> list[str]:
+    """The page's body in parts, to join; ``clusters`` and ``mentions`` are the initiative's, found
+    in the catalogue by the caller."""
     root = "../"
     mentioned_by = [
         m for m in (catalogue.by_iri.get(i) for i in initiative.mentioned_by) if isinstance(m, Initiative)
@@ -190,9 +191,8 @@ def initiative_body(
         f'<p><a href="{esc(data_href)}">This page as JSON-LD</a> (schema.org)</p>'
         f"<p><code>{esc(initiative.iri)}</code></p></div></aside>"
     )
-    return (
-        crumbs(root, trail) + "".join(head) + f'<div class="profile"><div>{"".join(main)}</div>{side}</div>'
-    )
+    # parts, not one string: each is encoded apart, so the ASCII ones (the sections, mostly) are copies
+    return [crumbs(root, trail), *head, '<div class="profile"><div>', *main, "</div>", side, "</div>"]
 
 
 def cluster_body(cluster: Cluster, href: Href, picture: str, left_out: int, data_href: str) -> str:
