@@ -465,7 +465,8 @@ def test_two_processes_share_many_chunks_and_fail_loudly(monkeypatch: pytest.Mon
 
     with site_parallel.helper(work) as mine:
         theirs = [list(r) for r in iter(chunks.take, None)]
-        files, taken = mine()
+        mine.collect()
+        files, taken = mine.result()
     numbers = sorted(n for r in [*taken, *theirs] for n in r)
     assert numbers == list(range(10))  # each item once, to one process or the other
     assert files == {
@@ -480,8 +481,8 @@ def test_two_processes_share_many_chunks_and_fail_loudly(monkeypatch: pytest.Mon
     def broken(deliver: Callable[[dict[str, bytes]], None]) -> None:
         raise ValueError("no page for urn:x")
 
-    with pytest.raises(LdtCatalogError, match="no page for urn:x"), site_parallel.helper(broken) as result:
-        result()
+    with pytest.raises(LdtCatalogError, match="no page for urn:x"), site_parallel.helper(broken) as failing:
+        failing.result()
 
 
 def test_initiative_json_is_the_documents_sorted_compact_json(seed_entities: list[dict[str, Any]]) -> None:

@@ -110,9 +110,15 @@ def render_site(
             canonical=_absolute(base_url, "graph.html"),
         )
         rendered: dict[str, bytes] = {}
-        items = job.initiative_files(chunks, rendered.update)
+
+        def deliver(files: dict[str, bytes]) -> None:
+            rendered.update(files)
+            if helped is not None:
+                helped.collect()  # the helper's files so far, between chunks of this process's own
+
+        items = job.initiative_files(chunks, deliver)
         if helped is not None:
-            their_files, their_items = helped()
+            their_files, their_items = helped.result()
             rendered.update(their_files)
             items.update(their_items)
 
