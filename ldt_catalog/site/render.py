@@ -71,7 +71,9 @@ def render_site(
     ``logos`` maps a logo reference as the entities give it to the image's bytes (PNG, JPEG, GIF or
     WebP are copied to ``logos/``; without one a drawn monogram stands in).  ``workers=2`` renders
     the initiative pages in two processes (``fork``; the default does so from 2,000 initiatives on
-    where ``fork`` is safe), ``1`` in this one; the bytes are the same either way.
+    where ``fork`` is safe), ``1`` in this one; the bytes are the same either way.  With two, a
+    forked helper and this process take chunks of initiative pages from a shared counter while this
+    one also makes the cluster pages and the map (``parallel``).
     """
     if base_url is not None and not base_url.endswith("/"):
         base_url += "/"
@@ -111,8 +113,8 @@ def render_site(
         )
         rendered: dict[str, bytes] = {}
 
-        def deliver(files: dict[str, bytes]) -> None:
-            rendered.update(files)
+        def deliver(batch: dict[str, bytes]) -> None:
+            rendered.update(batch)
             if helped is not None:
                 helped.collect()  # the helper's files so far, between chunks of this process's own
 
