@@ -124,31 +124,32 @@ def render_site(
             rendered.update(their_files)
             items.update(their_items)
 
-    files["index.html"] = frame(
-        title="Initiatives",
-        body=index_body(catalogue, href, items),
-        root="",
-        current="index.html",
-        description="The initiatives of the Local Digital Twin ecosystem, by cluster.",
-        canonical=_absolute(base_url, "index.html"),
-        scripts=["assets/site.js"],
-    )
-    safe_queries = {n: t for n, t in (queries or {}).items() if _SAFE_NAME.match(n)}
-    for name, query in safe_queries.items():
-        files[f"queries/{name}"] = query
-    present = [n for n in data_files if _SAFE_NAME.match(n)]
-    files["data.html"] = frame(
-        title="Data and queries",
-        body=data_body(present, safe_queries, lambda n: _absolute(base_url, f"../{n}") or f"../{n}"),
-        root="",
-        current="data.html",
-        canonical=_absolute(base_url, "data.html"),
-    )
-    if base_url:
-        files["sitemap.xml"] = _sitemap(base_url, [*files, *rendered])
-    encoded = {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
-    encoded.update(rendered)
-    return dict(sorted(encoded.items()))
+        # still inside: the helper's exit overlaps the last pages, not waited for first
+        files["index.html"] = frame(
+            title="Initiatives",
+            body=index_body(catalogue, href, items),
+            root="",
+            current="index.html",
+            description="The initiatives of the Local Digital Twin ecosystem, by cluster.",
+            canonical=_absolute(base_url, "index.html"),
+            scripts=["assets/site.js"],
+        )
+        safe_queries = {n: t for n, t in (queries or {}).items() if _SAFE_NAME.match(n)}
+        for name, query in safe_queries.items():
+            files[f"queries/{name}"] = query
+        present = [n for n in data_files if _SAFE_NAME.match(n)]
+        files["data.html"] = frame(
+            title="Data and queries",
+            body=data_body(present, safe_queries, lambda n: _absolute(base_url, f"../{n}") or f"../{n}"),
+            root="",
+            current="data.html",
+            canonical=_absolute(base_url, "data.html"),
+        )
+        if base_url:
+            files["sitemap.xml"] = _sitemap(base_url, [*files, *rendered])
+        encoded = {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
+        encoded.update(rendered)
+        return {path: encoded[path] for path in sorted(encoded)}
 
 
 _CHUNK = 250  # initiatives per chunk: small enough to balance two processes, big enough to be cheap
