@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import random
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -16,7 +17,12 @@ from pyld import jsonld
 
 from ldt_catalog.errors import LdtCatalogError
 from ldt_catalog.site import graph as site_graph
+from ldt_catalog.site import jsonld as site_jsonld
+from ldt_catalog.site import markdown as site_markdown
+from ldt_catalog.site import parallel as site_parallel
 from ldt_catalog.site import read_logos, read_queries, render_site, write_site
+from ldt_catalog.site import render as site_render
+from ldt_catalog.site.model import read_catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = "urn:ngsi-ld:Cluster:c1"
@@ -411,4 +417,116 @@ def test_two_processes_render_the_same_bytes_as_one(seed_entities: list[dict[str
     entities = [*seed_entities, *crafted_entities(), *hostile_entities()]
     assert render_site(entities, workers=2, base_url="https://x.example/") == render_site(
         entities, workers=1, base_url="https://x.example/"
+    )
+
+
+def test_fast_summary_matches_its_regular_expression() -> None:
+    """``plain_text`` skips the regex when it can; the answers must not change."""
+    markup = re.compile(r"\]\([^)]*\)|[*_`#>\[\]]+")
+    rng = random.Random(11)
+    pieces = ["**", "*", "***", "a", "bc", " ", "\n", ":", ".", "_", "`", "#", ">", "[x]", "](u)", "](", "é"]
+    pieces += ["word " * 20]
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        for limit in (5, 40, 300):
+            flat = " ".join(markup.sub(" ", text[: limit * 2]).split())
+            expected = flat if len(flat) <= limit else flat[: limit - 1].rsplit(" ", 1)[0] + "…"
+            assert site_markdown.plain_text(text, limit) == expected, (text, limit)
+
+
+def test_details_read_later_are_the_details_read_at_once(seed_entities: list[dict[str, Any]]) -> None:
+    entities = [*seed_entities, *crafted_entities(), *hostile_entities()]
+    whole = read_catalogue(entities)
+    light = read_catalogue(entities, details=False)
+    assert not any(i.detailed for i in light.initiatives) and light.initiatives[0].sections == ()
+    assert [light.details(i) for i in light.initiatives] == whole.initiatives
+
+
+def test_two_processes_share_many_chunks_and_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    entities = [
+        cluster(),
+        *(initiative(f"i{n:02d}", f"I{n:02d}", mentions=mentions("i00")) for n in range(40)),
+    ]
+    monkeypatch.setattr(site_render, "_CHUNK", 3)  # 14 chunks, taken by whichever process is free
+    one = render_site(entities, workers=1)
+    assert render_site(entities, workers=2) == one
+    with monkeypatch.context() as without:
+        without.delattr(site_parallel.os, "memfd_create")  # as where there is none: files come by pipe
+        assert render_site(entities, workers=2) == one
+
+    chunks = site_parallel.Chunks(10, 3, shared=True)
+
+    def work(deliver: Callable[[dict[str, bytes]], None]) -> list[list[int]]:
+        taken = []
+        for part in iter(chunks.take, None):
+            deliver({f"{n}.html": str(n).encode() * 9000 for n in part} | {f"{part[0]}.empty": b""})
+            taken.append(list(part))
+        return taken
+
+    with site_parallel.helper(work) as mine:
+        theirs = [list(r) for r in iter(chunks.take, None)]
+        mine.collect()
+        files, taken = mine.result()
+    numbers = sorted(n for r in [*taken, *theirs] for n in r)
+    assert numbers == list(range(10))  # each item once, to one process or the other
+    assert files == {
+        name: content
+        for part in taken
+        for name, content in [
+            *((f"{n}.html", str(n).encode() * 9000) for n in part),
+            (f"{part[0]}.empty", b""),
+        ]
+    }
+
+    def broken(deliver: Callable[[dict[str, bytes]], None]) -> None:
+        raise ValueError("no page for urn:x")
+
+    with pytest.raises(LdtCatalogError, match="no page for urn:x"), site_parallel.helper(broken) as failing:
+        failing.result()
+
+
+def test_initiative_json_is_the_documents_sorted_compact_json(seed_entities: list[dict[str, Any]]) -> None:
+    odd = 'Quote " back\\slash </script> <!-- & \u2028 \x01 tab\t é 漢 \U0001f600'
+    contacts = [
+        {"name": odd, "role": odd, "organization": odd, "note": odd, "email": odd, "url": "https://c.example"}
+    ]
+    contacts += [{"label": "Desk", "url": "ftp://no.example"}, "x@y.example"]
+    entities = [
+        *seed_entities,
+        *crafted_entities(),
+        *hostile_entities(),
+        initiative(
+            "odd",
+            odd,
+            title=lang(odd),
+            alternateName=[lang("Other"), lang(odd)],
+            description=lang(f"**{odd}** and `code`"),
+            url={
+                "type": "JsonProperty",
+                "json": ["https://a.example/é", "javascript:x", "https://b.example"],
+            },
+            keyAsset={
+                "type": "JsonProperty",
+                "json": [{"url": "https://k.example", "title": odd}, "https://l.example"],
+            },
+            contactPoint={"type": "JsonProperty", "json": contacts},
+            logo={"type": "JsonProperty", "json": {"url": "https://logo.example/x.png", "alt": odd}},
+            mentions=mentions("alpha", "beta"),
+        ),
+    ]
+    catalogue = read_catalogue(entities)
+    checked = 0
+    for item in catalogue.initiatives:
+        clusters = [c for c in catalogue.clusters if c.iri in item.cluster_iris]
+        cited = [m for m in catalogue.initiatives if m.iri in item.mention_iris]
+        for page_url, logo_url in ((None, None), ("https://s.example/p.html", "https://s.example/l.png")):
+            document = site_jsonld.initiative_document(item, page_url, clusters, cited)
+            if logo_url:
+                document["logo"] = logo_url
+            assert site_jsonld.initiative_json(
+                item, page_url, clusters, cited, logo_url
+            ) == site_jsonld.dumps(document), item.iri
+            checked += 1
+    assert checked == 2 * len(catalogue.initiatives) >= 14 and any(
+        i.contacts and i.assets and i.mention_iris for i in catalogue.initiatives
     )

@@ -10,23 +10,25 @@ place they can occur), and it leaves no ``</script>`` or ``<!--`` for the HTML p
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring
 from typing import Any
 
 from .markdown import safe_url, unbold
 from .model import Cluster, Contact, Initiative
 
 CONTEXT = "https://schema.org"
-_SCRIPT_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
 def dumps(document: dict[str, Any]) -> str:
     """Compact, key-sorted, UTF-8 JSON: the same bytes for the same data."""
-    return json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(document)
 
 
 def for_script(json_text: str) -> str:
     """JSON text made safe to sit between ``<script type="application/ld+json">`` tags."""
-    return json_text.translate(_SCRIPT_ESCAPES)
+    # three replaces scan at memchr speed; str.translate looks up every character
+    return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _web_url(url: str) -> str | None:
@@ -89,6 +91,77 @@ def initiative_document(
     if page_url:
         node["mainEntityOfPage"] = {"@id": page_url, "@type": "WebPage"}
     return node
+
+
+def initiative_json(
+    initiative: Initiative,
+    page_url: str | None,
+    clusters: list[Cluster],
+    mentions: list[Initiative],
+    logo_url: str | None = None,
+) -> str:
+    """``dumps(initiative_document(...))`` (with ``logo`` replaced by ``logo_url`` when given), written
+    directly: the same text at half the cost of a dict and the generic encoder, for 10,000 pages.
+
+    Members are written in sorted key order, as ``dumps`` sorts them; a test compares the two.
+    """
+    q = encode_basestring  # what the encoder writes for a str, keys included (ensure_ascii=False)
+    iri = q(initiative.iri)
+    out = [f'{{"@context":{q(CONTEXT)},"@id":{iri},"@type":"Project"']
+    alternate = [n for n in (initiative.title, *initiative.alternate_names) if n]
+    if alternate:
+        out.append(f',"alternateName":[{",".join(map(q, alternate))}]')
+    if initiative.contacts:
+        out.append(f',"contactPoint":[{",".join(map(_contact_json, initiative.contacts))}]')
+    description = next((body for heading, body in initiative.sections if heading == "Description"), "")
+    if description:
+        out.append(f',"description":{q(unbold(description))}')
+    out.append(f',"identifier":{iri}')
+    if clusters:
+        parts = (f'{{"@id":{q(c.iri)},"@type":"Collection","name":{q(c.name)}}}' for c in clusters)
+        out.append(f',"isPartOf":[{",".join(parts)}]')
+    if logo_url is None and initiative.logo and _web_url(initiative.logo.url):
+        logo_url = initiative.logo.url
+    if logo_url is not None:
+        out.append(f',"logo":{q(logo_url)}')
+    if page_url:
+        out.append(f',"mainEntityOfPage":{{"@id":{q(page_url)},"@type":"WebPage"}}')
+    if mentions:
+        parts = (f'{{"@id":{q(m.iri)},"@type":"Project","name":{q(m.name)}}}' for m in mentions)
+        out.append(f',"mentions":[{",".join(parts)}]')
+    out.append(f',"name":{q(initiative.name)}')
+    urls = [u for u in (_web_url(link.url) for link in initiative.webpages) if u]
+    if len(urls) > 1:
+        out.append(f',"sameAs":[{",".join(map(q, urls[1:]))}]')
+    assets = [
+        f'{{"@type":"CreativeWork","name":{q(a.title or a.url)},"url":{q(a.url)}}}'
+        for a in initiative.assets
+        if _web_url(a.url)
+    ]
+    if assets:
+        out.append(f',"subjectOf":[{",".join(assets)}]')
+    if urls:
+        out.append(f',"url":{q(urls[0])}')
+    out.append("}")
+    return "".join(out)
+
+
+def _contact_json(contact: Contact) -> str:
+    q = encode_basestring
+    out = ['{"@type":"ContactPoint"']
+    if contact.role:
+        out.append(f',"contactType":{q(contact.role)}')
+    notes = [x for x in (contact.organization, contact.note) if x]
+    if notes:
+        out.append(f',"description":{q("; ".join(notes))}')
+    if contact.email:
+        out.append(f',"email":{q(contact.email)}')
+    if contact.name or contact.label:
+        out.append(f',"name":{q(contact.name or contact.label)}')
+    if contact.url and _web_url(contact.url):
+        out.append(f',"url":{q(contact.url)}')
+    out.append("}")
+    return "".join(out)
 
 
 def cluster_document(cluster: Cluster, page_url: str | None) -> dict[str, Any]:

@@ -50,15 +50,16 @@ def plural(count: int, word: str) -> str:
 def frame(
     *,
     title: str,
-    body: str,
+    body: str | list[str],
     root: str,
     current: str = "",
     description: str = "",
     canonical: str | None = None,
     head: Iterable[str] = (),
     scripts: Iterable[str] = (),
-) -> str:
-    """A whole HTML document; ``root`` is the relative way back to the site's top (``""`` or ``"../"``)."""
+) -> bytes:
+    """A whole HTML document, as UTF-8; ``root`` is the relative way back to the site's top (``""`` or
+    ``"../"``); ``body`` may come in parts, joined here."""
     here = ' aria-current="page"'
     nav = "".join(
         f'<li><a href="{root}{href}"{here if href == current else ""}>{label}</a></li>' for href, label in NAV
@@ -68,7 +69,7 @@ def frame(
         extra = f'<link rel="canonical" href="{esc(canonical)}">' + extra
     script_tags = "".join(f'<script src="{root}{src}"></script>' for src in scripts)
     meta = f'<meta name="description" content="{esc(description)}">' if description else ""
-    return (
+    top = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'self'; img-src 'self' data:; "
@@ -81,11 +82,18 @@ def frame(
         f'<header class="site"><div class="bar"><a class="brand" href="{root}index.html">'
         "LDT ecosystem catalogue</a>"
         f'<nav aria-label="Site"><ul>{nav}</ul></nav></div></header>\n'
-        f'<main id="main">\n{body}\n</main>\n'
+        '<main id="main">\n'
+    )
+    bottom = (
+        "\n</main>\n"
         '<footer class="site"><div>Made from the LDT4SSC knowledge hub pages by ldt-catalog. '
         f'<a href="{root}data.html">Data and queries</a>.</div></footer>\n'
         f"{script_tags}</body>\n</html>\n"
     )
+    # encoded apart: one "·" or "…" would otherwise make the whole page encode character by
+    # character, when most of it is usually ASCII, which encodes as a copy
+    parts = [body] if isinstance(body, str) else body
+    return b"".join([top.encode(), *(part.encode() for part in parts), bottom.encode()])
 
 
 def crumbs(root: str, trail: Iterable[tuple[str | None, str]]) -> str:

@@ -86,9 +86,19 @@ def keywords(text: str) -> list[str]:
     return [k.strip(" :.") for k in _BOLD.findall(text) if k.strip(" :.")]
 
 
+_MARKUP_CHARS = "*_`#>[]"
+
+
 def plain_text(text: str, limit: int = 300) -> str:
     """A short, markup-free summary of Markdown (for meta descriptions and JSON-LD)."""
-    flat = " ".join(_MARKUP.sub(" ", text[: limit * 2]).split())  # the head is all that is kept
+    head = text[: limit * 2]  # the head is all that is kept
+    if "](" in head:
+        flat = " ".join(_MARKUP.sub(" ", head).split())
+    else:  # no link target to drop: each markup character becomes a space, and spaces collapse
+        for char in _MARKUP_CHARS:
+            if char in head:
+                head = head.replace(char, " ")
+        flat = " ".join(head.split())
     if len(flat) <= limit:
         return flat
     return flat[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -4,6 +4,11 @@ Entities come from contributors' pages and may change shape, so every accessor h
 an attribute may be missing, a single value or an array, a ``LanguageProperty``, a ``Property`` or
 a bare value.  Nothing here renders HTML; it only normalises and sorts (sorting makes the site
 byte-identical from one build to the next).
+
+Reading is in two steps: ``read_catalogue`` reads what links pages together (names, titles,
+clusters, mentions) for every entity, and ``Catalogue.details`` reads the rest of one initiative
+(sections, links, contacts, logo, provenance) when its page is made, so each of two processes
+reads only the initiatives it renders.
 """
 
 from __future__ import annotations
@@ -62,6 +67,7 @@ class Initiative:
     source_line: int | None = None
     field_lines: tuple[tuple[str, int], ...] = ()
     mentioned_by: list[str] = field(default_factory=list)
+    detailed: bool = False  # whether the fields after ``title`` were read (``Catalogue.details``)
 
 
 @dataclass(slots=True)
@@ -83,6 +89,13 @@ class Catalogue:
     initiatives: list[Initiative]
     by_iri: dict[str, Initiative | Cluster]
     mention_count: int
+    entities: dict[str, Mapping[str, Any]] = field(default_factory=dict)  # initiative IRI → entity
+
+    def details(self, initiative: Initiative) -> Initiative:
+        """The initiative with every field read (once; later calls return it as it is)."""
+        if not initiative.detailed:
+            _read_details(initiative, self.entities[initiative.iri])
+        return initiative
 
 
 # Sections rendered from Markdown, in the order a reader expects them.
@@ -275,11 +288,25 @@ def _type_names(entity: Mapping[str, Any]) -> set[str]:
     return {t.rsplit("/", 1)[-1].rsplit("#", 1)[-1].rsplit(":", 1)[-1] for t in texts(entity, "type")}
 
 
-def read_catalogue(entities: Iterable[Mapping[str, Any]]) -> Catalogue:
+@dataclass(frozen=True, slots=True)
+class Entities:
+    """The entity dicts the site uses, by IRI, in input order: a catalogue before it is read."""
+
+    clusters: dict[str, Mapping[str, Any]]
+    initiatives: dict[str, Mapping[str, Any]]
+
+
+def read_catalogue(entities: Iterable[Mapping[str, Any]], *, details: bool = True) -> Catalogue:
     """Clusters and initiatives from entity dicts, sorted by name then IRI, with mentions both ways.
 
-    Entities of other types are ignored, and so is a second entity with an id already seen.
+    Entities of other types are ignored, and so is a second entity with an id already seen.  With
+    ``details=False`` only the fields that link pages are read; ``Catalogue.details`` reads the rest.
     """
+    return catalogue_from(classify(entities), details=details)
+
+
+def classify(entities: Iterable[Mapping[str, Any]]) -> Entities:
+    """The clusters and initiatives among entity dicts (others, and repeated ids, left out)."""
     raw_clusters: dict[str, Mapping[str, Any]] = {}
     raw_initiatives: dict[str, Mapping[str, Any]] = {}
     for entity in entities:
@@ -293,6 +320,12 @@ def read_catalogue(entities: Iterable[Mapping[str, Any]]) -> Catalogue:
             raw_clusters[iri] = entity
         elif "Initiative" in types or "Project" in types:
             raw_initiatives[iri] = entity
+    return Entities(raw_clusters, raw_initiatives)
+
+
+def catalogue_from(raw: Entities, *, details: bool = True) -> Catalogue:
+    """``read_catalogue`` after ``classify``."""
+    raw_clusters, raw_initiatives = raw.clusters, raw.initiatives
 
     def sort_key(item: tuple[str, Mapping[str, Any]]) -> tuple[str, str]:
         return (text(item[1], "name") or item[0]).casefold(), item[0]
@@ -307,26 +340,15 @@ def read_catalogue(entities: Iterable[Mapping[str, Any]]) -> Catalogue:
 
     taken = set()
     initiatives: list[Initiative] = []
-    for iri, entity in sorted(raw_initiatives.items(), key=sort_key):
-        name = text(entity, "name") or iri
-        page, line, field_lines = provenance(entity)
-        sections = tuple((heading, body) for key, heading in SECTIONS for body in texts(entity, key))
+    ordered = sorted(raw_initiatives.items(), key=sort_key)
+    for iri, entity in ordered:
         initiative = Initiative(
             iri=iri,
             slug=slug_for(iri, taken),
-            name=name,
+            name=text(entity, "name") or iri,
             title=text(entity, "title"),
-            alternate_names=tuple(n for n in texts(entity, "alternateName") if n != name),
-            sections=sections,
-            webpages=links(entity, "url"),
-            assets=links(entity, "keyAsset"),
-            contacts=contacts(entity),
-            logo=logo(entity, name),
             cluster_iris=tuple(dict.fromkeys(objects(entity, "isPartOf"))),
             mention_iris=tuple(dict.fromkeys(m for m in objects(entity, "mentions") if m != iri)),
-            source_page=page,
-            source_line=line,
-            field_lines=field_lines,
         )
         initiatives.append(initiative)
         by_iri[iri] = initiative
@@ -342,4 +364,21 @@ def read_catalogue(entities: Iterable[Mapping[str, Any]]) -> Catalogue:
             cluster = by_iri.get(cluster_iri)
             if isinstance(cluster, Cluster):
                 cluster.members.append(initiative)
-    return Catalogue(clusters, initiatives, by_iri, mention_count)
+    catalogue = Catalogue(clusters, initiatives, by_iri, mention_count, dict(ordered))
+    if details:
+        for initiative in initiatives:
+            catalogue.details(initiative)
+    return catalogue
+
+
+def _read_details(initiative: Initiative, entity: Mapping[str, Any]) -> None:
+    """Fill in what only the initiative's own page and JSON-LD need."""
+    name = initiative.name
+    initiative.alternate_names = tuple(n for n in texts(entity, "alternateName") if n != name)
+    initiative.sections = tuple((heading, body) for key, heading in SECTIONS for body in texts(entity, key))
+    initiative.webpages = links(entity, "url")
+    initiative.assets = links(entity, "keyAsset")
+    initiative.contacts = contacts(entity)
+    initiative.logo = logo(entity, name)
+    initiative.source_page, initiative.source_line, initiative.field_lines = provenance(entity)
+    initiative.detailed = True

@@ -31,14 +31,19 @@ def filter_key(initiative: Initiative, clusters: Sequence[Cluster]) -> str:
 
 
 def initiative_item(initiative: Initiative, href: str, key: str, cluster_slug: str) -> str:
+    before, after = index_item(initiative, href, key)
+    return f"{before}{cluster_slug}{after}"
+
+
+def index_item(initiative: Initiative, href: str, key: str) -> tuple[str, str]:
+    """An initiative's list item in two halves, to join around each of its clusters' slugs: made
+    with the initiative's page, so the index, made last, only joins strings."""
     title = f"<span>{esc(initiative.title)}</span>" if initiative.title else ""
-    return (
-        f'<li data-k="{esc(key)}" data-c="{cluster_slug}"><a href="{href}">{esc(initiative.name)}</a>'
-        f"{title}</li>"
-    )
+    return f'<li data-k="{esc(key)}" data-c="', f'"><a href="{href}">{esc(initiative.name)}</a>{title}</li>'
 
 
-def index_body(catalogue: Catalogue, href: Href, keys: Mapping[str, str]) -> str:
+def index_body(catalogue: Catalogue, href: Href, items: Mapping[str, tuple[str, str]]) -> str:
+    """``items`` are ``index_item``'s halves by initiative IRI."""
     clusters = catalogue.clusters
     loose = [
         i
@@ -54,11 +59,11 @@ def index_body(catalogue: Catalogue, href: Href, keys: Mapping[str, str]) -> str
     sections = []
     for slug, name, cluster_href, members in groups:
         heading = f'<a href="{esc(cluster_href)}">{esc(name)}</a>' if cluster_href else esc(name)
-        items = "".join(initiative_item(m, href(m), keys[m.iri], slug) for m in members)
+        entries = "".join(f"{items[m.iri][0]}{slug}{items[m.iri][1]}" for m in members)
         sections.append(
             f'<section data-cluster="{slug}" data-total="{len(members)}" aria-labelledby="c-{slug}">'
             f'<h2 id="c-{slug}">{heading} <span class="count">{plural(len(members), "initiative")}</span></h2>'
-            f'<ul class="initiatives">{items}</ul></section>'
+            f'<ul class="initiatives">{entries}</ul></section>'
         )
     counts = (
         (len(catalogue.initiatives), "initiative", "initiatives"),
@@ -106,17 +111,15 @@ def initiative_body(
     catalogue: Catalogue,
     href: Href,
     *,
+    clusters: Sequence[Cluster],
+    mentions: Sequence[Initiative],
     logo_src: str | None,
     colour: str,
     data_href: str,
-) -> str:
+) -> list[str]:
+    """The page's body in parts, to join; ``clusters`` and ``mentions`` are the initiative's, found
+    in the catalogue by the caller."""
     root = "../"
-    clusters = [
-        c for c in (catalogue.by_iri.get(i) for i in initiative.cluster_iris) if isinstance(c, Cluster)
-    ]
-    mentions = [
-        m for m in (catalogue.by_iri.get(i) for i in initiative.mention_iris) if isinstance(m, Initiative)
-    ]
     mentioned_by = [
         m for m in (catalogue.by_iri.get(i) for i in initiative.mentioned_by) if isinstance(m, Initiative)
     ]
@@ -188,9 +191,8 @@ def initiative_body(
         f'<p><a href="{esc(data_href)}">This page as JSON-LD</a> (schema.org)</p>'
         f"<p><code>{esc(initiative.iri)}</code></p></div></aside>"
     )
-    return (
-        crumbs(root, trail) + "".join(head) + f'<div class="profile"><div>{"".join(main)}</div>{side}</div>'
-    )
+    # parts, not one string: each is encoded apart, so the ASCII ones (the sections, mostly) are copies
+    return [crumbs(root, trail), *head, '<div class="profile"><div>', *main, "</div>", side, "</div>"]
 
 
 def cluster_body(cluster: Cluster, href: Href, picture: str, left_out: int, data_href: str) -> str:

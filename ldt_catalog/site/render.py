@@ -9,23 +9,21 @@ is left out without one, as the sitemap protocol accepts only absolute URLs.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import re
-import threading
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urljoin
 
-from . import graph
+from . import graph, parallel
 from .assets import CSS, JS
-from .jsonld import cluster_document, dumps, for_script, initiative_document
+from .jsonld import cluster_document, dumps, for_script, initiative_json
 from .layout import esc, frame
 from .markdown import plain_text
-from .model import Catalogue, Cluster, Initiative, read_catalogue
-from .pages import cluster_body, data_body, filter_key, graph_body, index_body, initiative_body
+from .model import Catalogue, Cluster, Entities, Initiative, catalogue_from, classify
+from .pages import cluster_body, data_body, filter_key, graph_body, index_body, index_item, initiative_body
+from .parallel import Chunks
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$")
 _IMAGE_TYPES = {b"\x89PNG": ".png", b"\xff\xd8\xff": ".jpg", b"GIF8": ".gif", b"RIFF": ".webp"}
@@ -73,14 +71,13 @@ def render_site(
     ``logos`` maps a logo reference as the entities give it to the image's bytes (PNG, JPEG, GIF or
     WebP are copied to ``logos/``; without one a drawn monogram stands in).  ``workers=2`` renders
     the initiative pages in two processes (``fork``; the default does so from 2,000 initiatives on
-    where ``fork`` is safe), ``1`` in this one; the bytes are the same either way.
+    where ``fork`` is safe), ``1`` in this one; the bytes are the same either way.  With two, a
+    forked helper and this process take chunks of initiative pages from a shared counter while this
+    one also makes the cluster pages and the map (``parallel``).
     """
     if base_url is not None and not base_url.endswith("/"):
         base_url += "/"
-    catalogue = read_catalogue(entities)
     files: dict[str, str | bytes] = {"assets/site.css": CSS, "assets/site.js": JS}
-    colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
-
     logo_paths: dict[str, str] = {}
     for reference, content in sorted((logos or {}).items()):
         suffix = _image_suffix(content)
@@ -89,64 +86,73 @@ def render_site(
             files[path] = content
             logo_paths[reference] = path
 
-    keys = {i.iri: filter_key(i, _clusters_of(i, catalogue)) for i in catalogue.initiatives}
-    job = _Job(catalogue, base_url, colours, logo_paths)
-    n = len(catalogue.initiatives)
-    use_fork = workers if workers is not None else _auto_workers(n)
-    if use_fork > 1:
-        # a forked child renders the first part of the initiative pages (it inherits the
-        # catalogue, nothing is sent to it) while this process renders the rest and the other pages
-        split = n * 11 // 20
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_adopt, initargs=()) as pool:
-            global _JOB
-            _JOB = job
-            future = pool.submit(_render_slice, 0, split)
-            _JOB = None
-            rendered = job.initiative_files(split, n)
-            rendered.update(future.result())
-    else:
-        rendered = job.initiative_files(0, n)
+    raw = classify(entities)
+    n = len(raw.initiatives)
+    two = (workers if workers is not None else _auto_workers(n)) > 1
+    chunks = Chunks(n, _CHUNK, shared=two)
 
-    for cluster in catalogue.clusters:
-        _cluster_files(cluster, catalogue, files, base_url, colours)
+    def helper_work(deliver: Callable[[dict[str, bytes]], None]) -> dict[str, tuple[str, str]]:
+        return _Job.read(raw, base_url, logo_paths).initiative_files(chunks, deliver)
 
-    files["index.html"] = frame(
-        title="Initiatives",
-        body=index_body(catalogue, href, keys),
-        root="",
-        current="index.html",
-        description="The initiatives of the Local Digital Twin ecosystem, by cluster.",
-        canonical=_absolute(base_url, "index.html"),
-        scripts=["assets/site.js"],
-    )
-    full = len(catalogue.initiatives) <= graph.FULL_LIMIT
-    picture = (graph.full_picture if full else graph.overview_picture)(catalogue, href, colours)
-    legend = [(c.name, colours[c.iri]) for c in catalogue.clusters]
-    files["graph.html"] = frame(
-        title="Ecosystem map",
-        body=graph_body(picture, legend, full),
-        root="",
-        current="graph.html",
-        canonical=_absolute(base_url, "graph.html"),
-    )
+    # the helper starts before the catalogue is read: both read it (the same), neither waits
+    with parallel.helper(helper_work) if two else nullcontext(None) as helped:
+        job = _Job.read(raw, base_url, logo_paths)
+        catalogue, colours = job.catalogue, job.colours
+        # the pages only this process makes first, then initiative pages until none are left
+        for cluster in catalogue.clusters:
+            _cluster_files(cluster, catalogue, files, base_url, colours)
+        full = len(catalogue.initiatives) <= graph.FULL_LIMIT
+        picture = (graph.full_picture if full else graph.overview_picture)(catalogue, href, colours)
+        legend = [(c.name, colours[c.iri]) for c in catalogue.clusters]
+        files["graph.html"] = frame(
+            title="Ecosystem map",
+            body=graph_body(picture, legend, full),
+            root="",
+            current="graph.html",
+            canonical=_absolute(base_url, "graph.html"),
+        )
+        rendered: dict[str, bytes] = {}
 
-    safe_queries = {n: t for n, t in (queries or {}).items() if _SAFE_NAME.match(n)}
-    for name, query in safe_queries.items():
-        files[f"queries/{name}"] = query
-    present = [n for n in data_files if _SAFE_NAME.match(n)]
-    files["data.html"] = frame(
-        title="Data and queries",
-        body=data_body(present, safe_queries, lambda n: _absolute(base_url, f"../{n}") or f"../{n}"),
-        root="",
-        current="data.html",
-        canonical=_absolute(base_url, "data.html"),
-    )
-    if base_url:
-        files["sitemap.xml"] = _sitemap(base_url, [*files, *rendered])
-    encoded = {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
-    encoded.update(rendered)
-    return dict(sorted(encoded.items()))
+        def deliver(batch: dict[str, bytes]) -> None:
+            rendered.update(batch)
+            if helped is not None:
+                helped.collect()  # the helper's files so far, between chunks of this process's own
+
+        items = job.initiative_files(chunks, deliver)
+        if helped is not None:
+            their_files, their_items = helped.result()
+            rendered.update(their_files)
+            items.update(their_items)
+
+        # still inside: the helper's exit overlaps the last pages, not waited for first
+        files["index.html"] = frame(
+            title="Initiatives",
+            body=index_body(catalogue, href, items),
+            root="",
+            current="index.html",
+            description="The initiatives of the Local Digital Twin ecosystem, by cluster.",
+            canonical=_absolute(base_url, "index.html"),
+            scripts=["assets/site.js"],
+        )
+        safe_queries = {n: t for n, t in (queries or {}).items() if _SAFE_NAME.match(n)}
+        for name, query in safe_queries.items():
+            files[f"queries/{name}"] = query
+        present = [n for n in data_files if _SAFE_NAME.match(n)]
+        files["data.html"] = frame(
+            title="Data and queries",
+            body=data_body(present, safe_queries, lambda n: _absolute(base_url, f"../{n}") or f"../{n}"),
+            root="",
+            current="data.html",
+            canonical=_absolute(base_url, "data.html"),
+        )
+        if base_url:
+            files["sitemap.xml"] = _sitemap(base_url, [*files, *rendered])
+        encoded = {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
+        encoded.update(rendered)
+        return {path: encoded[path] for path in sorted(encoded)}
+
+
+_CHUNK = 250  # initiatives per chunk: small enough to balance two processes, big enough to be cheap
 
 
 def _clusters_of(initiative: Initiative, catalogue: Catalogue) -> list[Cluster]:
@@ -154,47 +160,50 @@ def _clusters_of(initiative: Initiative, catalogue: Catalogue) -> list[Cluster]:
 
 
 def _auto_workers(initiatives: int) -> int:
-    """Two processes for a big site, where forking is available and safe (no other thread)."""
-    can_fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    return 2 if initiatives >= 2000 and can_fork and (os.cpu_count() or 1) > 1 else 1
+    """Two processes for a big site, where forking is available and safe."""
+    return 2 if initiatives >= 2000 and parallel.can_fork() else 1
 
 
 @dataclass(frozen=True, slots=True)
 class _Job:
     catalogue: Catalogue
     base_url: str | None
-    colours: Mapping[str, str]
+    colours: dict[str, str]
     logo_paths: Mapping[str, str]
 
-    def initiative_files(self, start: int, stop: int) -> dict[str, bytes]:
-        files: dict[str, str | bytes] = {}
-        for initiative in self.catalogue.initiatives[start:stop]:
-            clusters = _clusters_of(initiative, self.catalogue)
-            _initiative_files(
-                initiative, self.catalogue, clusters, files, self.base_url, self.colours, self.logo_paths
-            )
-        return {path: (v.encode() if isinstance(v, str) else v) for path, v in files.items()}
+    @classmethod
+    def read(cls, raw: Entities, base_url: str | None, logo_paths: Mapping[str, str]) -> _Job:
+        """The catalogue's linking fields (each page reads the rest of its initiative)."""
+        catalogue = catalogue_from(raw, details=False)
+        colours = {c.iri: graph.colour_of(n) for n, c in enumerate(catalogue.clusters)}
+        return cls(catalogue, base_url, colours, logo_paths)
 
-
-_JOB: _Job | None = None  # set around the fork only: the child's copy is what it renders from
-_CHILD_JOB: _Job | None = None
-
-
-def _adopt() -> None:
-    global _CHILD_JOB
-    _CHILD_JOB = _JOB
-
-
-def _render_slice(start: int, stop: int) -> dict[str, bytes]:
-    assert _CHILD_JOB is not None, "only run in the forked worker"
-    return _CHILD_JOB.initiative_files(start, stop)
+    def initiative_files(
+        self, chunks: Chunks, deliver: Callable[[dict[str, bytes]], None]
+    ) -> dict[str, tuple[str, str]]:
+        """The pages and JSON-LD of the initiatives in the chunks this process takes, handed to
+        ``deliver`` a chunk at a time; returns their entries in the index (IRI → halves)."""
+        items: dict[str, tuple[str, str]] = {}
+        catalogue = self.catalogue
+        while (part := chunks.take()) is not None:
+            files: dict[str, bytes] = {}
+            for index in part:
+                initiative = catalogue.details(catalogue.initiatives[index])
+                clusters = _clusters_of(initiative, catalogue)
+                key = filter_key(initiative, clusters)
+                items[initiative.iri] = index_item(initiative, href(initiative), key)
+                _initiative_files(
+                    initiative, catalogue, clusters, files, self.base_url, self.colours, self.logo_paths
+                )
+            deliver(files)
+        return items
 
 
 def _initiative_files(
     initiative: Initiative,
     catalogue: Catalogue,
     clusters: list[Cluster],
-    files: dict[str, str | bytes],
+    files: dict[str, bytes],
     base_url: str | None,
     colours: Mapping[str, str],
     logo_paths: Mapping[str, str],
@@ -203,13 +212,11 @@ def _initiative_files(
     mentions = [
         m for m in (catalogue.by_iri.get(i) for i in initiative.mention_iris) if isinstance(m, Initiative)
     ]
-    document = initiative_document(initiative, _absolute(base_url, path), clusters, mentions)
     logo_path = logo_paths.get(initiative.logo.url) if initiative.logo else None
-    if logo_path and base_url:
-        document["logo"] = _absolute(base_url, logo_path)
-    json_text = dumps(document)
+    logo_url = _absolute(base_url, logo_path) if logo_path else None
+    json_text = initiative_json(initiative, _absolute(base_url, path), clusters, mentions, logo_url)
     data_name = f"{initiative.slug}.jsonld"
-    files[f"initiatives/{data_name}"] = json_text + "\n"
+    files[f"initiatives/{data_name}"] = (json_text + "\n").encode()
     description = next((b for h, b in initiative.sections if h == "Description"), initiative.title)
     files[path] = frame(
         title=initiative.name,
@@ -217,6 +224,8 @@ def _initiative_files(
             initiative,
             catalogue,
             href,
+            clusters=clusters,
+            mentions=mentions,
             logo_src=f"../{logo_path}" if logo_path else None,
             colour=next((colours[c.iri] for c in clusters), "#4b5563"),
             data_href=data_name,

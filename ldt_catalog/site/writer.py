@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import os
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
@@ -18,20 +19,40 @@ SOURCE_QUERIES = Path(__file__).resolve().parents[2] / "queries"
 def write_site(files: Mapping[str, bytes], out_dir: Path, *, clean: bool = True) -> int:
     """Write ``render_site``'s files under ``out_dir`` (emptied first when ``clean``); returns how many."""
     out_dir = Path(out_dir)
-    for relative in files:
-        parts = PurePosixPath(relative).parts
-        if not parts or PurePosixPath(relative).is_absolute() or ".." in parts:
+    by_folder: dict[PurePosixPath, list[tuple[str, bytes]]] = {}
+    for relative, content in files.items():
+        path = PurePosixPath(relative)
+        if not path.parts or path.is_absolute() or ".." in path.parts:
             raise LdtCatalogError(f"site: refusing to write outside {out_dir}: {relative!r}")
+        by_folder.setdefault(path.parent, []).append((path.name, content))
     if clean and out_dir.exists():
         shutil.rmtree(out_dir)
-    made: set[Path] = set()
-    for relative, content in files.items():
-        path = out_dir / relative
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(content)
+    # one open folder per folder and plain os calls: 20,000 pathlib writes spent more time in
+    # Python than in the kernel
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+    for folder, entries in by_folder.items():
+        target = out_dir.joinpath(*folder.parts)
+        target.mkdir(parents=True, exist_ok=True)
+        if os.open in os.supports_dir_fd:
+            folder_fd = os.open(target, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            try:
+                for name, content in entries:
+                    _write(os.open(name, flags, 0o666, dir_fd=folder_fd), content)
+            finally:
+                os.close(folder_fd)
+        else:
+            for name, content in entries:
+                _write(os.open(target / name, flags, 0o666), content)
     return len(files)
+
+
+def _write(fd: int, content: bytes) -> None:
+    try:
+        view = memoryview(content)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def read_queries(folder: Path | None = None) -> dict[str, str]:
