@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from ldt_catalog import accelerators
+from ldt_catalog.errors import Diagnostic, Severity, SourceRef
 from ldt_catalog.model.values import _PLAIN_RELATIVE_PATH, _url_rules
 from ldt_catalog.ngsild.context import entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
 from ldt_catalog.rdf import canonical, turtle
 from ldt_catalog.rdf import convert as rdf
-from ldt_catalog.sources import hub, labels, lines
+from ldt_catalog.sources import body, headings, hub, labels, lines
 from tests.factories import make_catalog
 
 
@@ -91,6 +92,95 @@ def test_blank_lines_read_as_one_shared_line_are_read_as_before() -> None:
         commented = [line if line.strip() else "<!---->" for line in lines]
         fast, general = hub.parse_page("\n".join(lines), "p.md"), hub.parse_page("\n".join(commented), "p.md")
         assert without_hashes(fast) == without_hashes(general), lines
+
+
+# -- headings.py and body.py: lines sorted before the forms and handlers are tried -----------------
+
+VARIANT_LINES = [*PAGE_LINES, "##A – B", "#### C – D ####", "A – B", "C (CD)", "===", "--", "- -", " ---",
+                 "**A – B**", "__C (CD)__", "**Logo:**", "![l](l.png) x", "```", "~~~", "#", "##", "- ---",
+                 "**Bold** words", "Short Description:", "* * *", "_x_", "\t---", "=", "# T"]  # fmt: skip
+
+
+WARNING = Severity.WARNING
+
+
+def random_lines(rng: random.Random) -> list[lines.Line]:
+    text = "\n".join(rng.choice(VARIANT_LINES) for _ in range(rng.randint(1, 25)))
+    return lines.classify(text.split("\n"), "p.md", [])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_not_worth_trying_are_taken_by_no_heading_form(seed: int) -> None:
+    rng = random.Random(seed)
+    taken = 0
+    for _ in range(3000):
+        page = random_lines(rng)
+        tried = headings.worth_trying(page)
+        assert tried == sorted(set(tried))
+        for i in range(len(page)):
+            candidate = next((c for c in (form(page, i) for form in headings.FORMS) if c), None)
+            if candidate is not None:
+                taken += 1
+                assert i in tried, [line.text for line in page[i : i + 2]]
+                assert headings.first_candidate(page, i) == candidate
+    assert taken > 5000
+
+
+def starts_the_plain_way(page: list[lines.Line], notes: list[Diagnostic]) -> list[headings.Start]:
+    """``initiative_starts`` as it was before its shortcuts: every form tried on every line."""
+    found = []
+    for i, line in enumerate(page):
+        candidate = next((c for c in (form(page, i) for form in headings.FORMS) if c is not None), None)
+        if candidate is None:
+            continue
+        if candidate.form == "atx" and candidate.level == headings.INITIATIVE_LEVEL:
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            continue
+        ref = SourceRef("p.md", line.number)
+        if candidate.form == "spaceless" and candidate.level == headings.INITIATIVE_LEVEL:
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            notes.append(Diagnostic.at(ref, f"{candidate.shown}: read as an initiative heading", WARNING))
+            continue
+        if candidate.level == 1 and candidate.form == "atx":
+            continue
+        label = headings._first_label(page, candidate.body, len(page))
+        reads = headings._reads_as_initiative(candidate.text)
+        if label is not None and (reads or label == "description"):
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            notes.append(Diagnostic.at(ref, f"{candidate.shown} followed by labelled sections", WARNING))
+        elif reads:
+            notes.append(Diagnostic.at(ref, f"{candidate.shown} reads as an initiative heading", WARNING))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_initiative_starts_are_those_of_every_form_on_every_line(seed: int) -> None:
+    rng = random.Random(seed + 10)
+    read_second_way = 0
+    for _ in range(3000):
+        page = random_lines(rng)
+        fast_notes: list[Diagnostic] = []
+        plain_notes: list[Diagnostic] = []
+        assert headings.initiative_starts(page, "p.md", fast_notes) == starts_the_plain_way(page, plain_notes)
+        assert len(fast_notes) == len(plain_notes)
+        for fast, plain in zip(fast_notes, plain_notes, strict=True):
+            assert fast.where == plain.where and fast.message.startswith(plain.message), (fast, plain)
+        read_second_way += len(plain_notes)
+    assert read_second_way > 500
+
+
+def test_handlers_chosen_by_line_kind_read_as_trying_every_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Body.HANDLERS`` lists, per kind of line, only handlers that may take it: the same pages
+    read with every handler tried on every line give the same records."""
+    rng = random.Random(7)
+    texts = ["\n".join(rng.choice(VARIANT_LINES) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    fast = [without_hashes(hub.parse_page(text, "p.md")) for text in texts]
+    every = (
+        body.Body._code_line, body.Body._blank_line, body.Body._after_blank, body.Body._rule_line,
+        body.Body._label_line, body.Body._heading_line, body.Body._logo_line, body.Body._text_line,
+    )  # fmt: skip
+    monkeypatch.setattr(body.Body, "HANDLERS", dict.fromkeys(body.Body.HANDLERS, every))
+    assert [without_hashes(hub.parse_page(text, "p.md")) for text in texts] == fast
 
 
 # -- model.py: relative paths (logos) accepted in one step -----------------------------------------
