@@ -64,7 +64,8 @@ def test_line_prechecks_never_skip_a_match(seed: int) -> None:
 def test_label_kind_of_compiled_patterns_is_the_rule() -> None:
     for label in ["Short Description", "Key role in the LDT Ecosystem", "Webpage / Reference Link",
                   "Logo", "Main  contact\tpoint:", "Key Assets & Resources", "Funding", "Webpage / Funding",
-                  "Within the ecosystem, X plays a role by", "**About the project**"]:  # fmt: skip
+                  "Within the ecosystem, X plays a role by", "**About the project**", "Links / Logo",
+                  "Key role in the ecosystem / Webpage", "About", "Contact Info", "Funding / Links"]:  # fmt: skip
         norm = re.sub(r"\s+", " ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
         parts = [p.strip() for p in norm.split("/")]
         expected = next(
