@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 
 from ldt_catalog import accelerators
+from ldt_catalog.errors import Diagnostic, Severity, SourceRef
+from ldt_catalog.model import values
 from ldt_catalog.model.values import _PLAIN_RELATIVE_PATH, _url_rules
 from ldt_catalog.ngsild.context import entity_context
 from ldt_catalog.ngsild.entities import catalog_entities
 from ldt_catalog.rdf import canonical, turtle
 from ldt_catalog.rdf import convert as rdf
-from ldt_catalog.sources import hub, labels, lines
+from ldt_catalog.sources import body, headings, hub, labels, lines
 from tests.factories import make_catalog
 
 
@@ -62,7 +64,8 @@ def test_line_prechecks_never_skip_a_match(seed: int) -> None:
 def test_label_kind_of_compiled_patterns_is_the_rule() -> None:
     for label in ["Short Description", "Key role in the LDT Ecosystem", "Webpage / Reference Link",
                   "Logo", "Main  contact\tpoint:", "Key Assets & Resources", "Funding", "Webpage / Funding",
-                  "Within the ecosystem, X plays a role by", "**About the project**"]:  # fmt: skip
+                  "Within the ecosystem, X plays a role by", "**About the project**", "Links / Logo",
+                  "Key role in the ecosystem / Webpage", "About", "Contact Info", "Funding / Links"]:  # fmt: skip
         norm = re.sub(r"\s+", " ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
         parts = [p.strip() for p in norm.split("/")]
         expected = next(
@@ -93,6 +96,95 @@ def test_blank_lines_read_as_one_shared_line_are_read_as_before() -> None:
         assert without_hashes(fast) == without_hashes(general), lines
 
 
+# -- headings.py and body.py: lines sorted before the forms and handlers are tried -----------------
+
+VARIANT_LINES = [*PAGE_LINES, "##A – B", "#### C – D ####", "A – B", "C (CD)", "===", "--", "- -", " ---",
+                 "**A – B**", "__C (CD)__", "**Logo:**", "![l](l.png) x", "```", "~~~", "#", "##", "- ---",
+                 "**Bold** words", "Short Description:", "* * *", "_x_", "\t---", "=", "# T"]  # fmt: skip
+
+
+WARNING = Severity.WARNING
+
+
+def random_lines(rng: random.Random) -> list[lines.Line]:
+    text = "\n".join(rng.choice(VARIANT_LINES) for _ in range(rng.randint(1, 25)))
+    return lines.classify(text.split("\n"), "p.md", [])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_not_worth_trying_are_taken_by_no_heading_form(seed: int) -> None:
+    rng = random.Random(seed)
+    taken = 0
+    for _ in range(3000):
+        page = random_lines(rng)
+        tried = headings.worth_trying(page)
+        assert tried == sorted(set(tried))
+        for i in range(len(page)):
+            candidate = next((c for c in (form(page, i) for form in headings.FORMS) if c), None)
+            if candidate is not None:
+                taken += 1
+                assert i in tried, [line.text for line in page[i : i + 2]]
+                assert headings.first_candidate(page, i) == candidate
+    assert taken > 5000
+
+
+def starts_the_plain_way(page: list[lines.Line], notes: list[Diagnostic]) -> list[headings.Start]:
+    """``initiative_starts`` as it was before its shortcuts: every form tried on every line."""
+    found = []
+    for i, line in enumerate(page):
+        candidate = next((c for c in (form(page, i) for form in headings.FORMS) if c is not None), None)
+        if candidate is None:
+            continue
+        if candidate.form == "atx" and candidate.level == headings.INITIATIVE_LEVEL:
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            continue
+        ref = SourceRef("p.md", line.number)
+        if candidate.form == "spaceless" and candidate.level == headings.INITIATIVE_LEVEL:
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            notes.append(Diagnostic.at(ref, f"{candidate.shown}: read as an initiative heading", WARNING))
+            continue
+        if candidate.level == 1 and candidate.form == "atx":
+            continue
+        label = headings._first_label(page, candidate.body, len(page))
+        reads = headings._reads_as_initiative(candidate.text)
+        if label is not None and (reads or label == "description"):
+            found.append(headings.Start(i, candidate.text, candidate.body))
+            notes.append(Diagnostic.at(ref, f"{candidate.shown} followed by labelled sections", WARNING))
+        elif reads:
+            notes.append(Diagnostic.at(ref, f"{candidate.shown} reads as an initiative heading", WARNING))
+    return found
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_initiative_starts_are_those_of_every_form_on_every_line(seed: int) -> None:
+    rng = random.Random(seed + 10)
+    read_second_way = 0
+    for _ in range(3000):
+        page = random_lines(rng)
+        fast_notes: list[Diagnostic] = []
+        plain_notes: list[Diagnostic] = []
+        assert headings.initiative_starts(page, "p.md", fast_notes) == starts_the_plain_way(page, plain_notes)
+        assert len(fast_notes) == len(plain_notes)
+        for fast, plain in zip(fast_notes, plain_notes, strict=True):
+            assert fast.where == plain.where and fast.message.startswith(plain.message), (fast, plain)
+        read_second_way += len(plain_notes)
+    assert read_second_way > 500
+
+
+def test_handlers_chosen_by_line_kind_read_as_trying_every_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Body.HANDLERS`` lists, per kind of line, only handlers that may take it: the same pages
+    read with every handler tried on every line give the same records."""
+    rng = random.Random(7)
+    texts = ["\n".join(rng.choice(VARIANT_LINES) for _ in range(rng.randint(1, 30))) for _ in range(3000)]
+    fast = [without_hashes(hub.parse_page(text, "p.md")) for text in texts]
+    every = (
+        body.Body._code_line, body.Body._blank_line, body.Body._after_blank, body.Body._rule_line,
+        body.Body._label_line, body.Body._heading_line, body.Body._logo_line, body.Body._text_line,
+    )  # fmt: skip
+    monkeypatch.setattr(body.Body, "HANDLERS", dict.fromkeys(body.Body.HANDLERS, every))
+    assert [without_hashes(hub.parse_page(text, "p.md")) for text in texts] == fast
+
+
 # -- model.py: relative paths (logos) accepted in one step -----------------------------------------
 
 PATH_CHARS = ["a", "Z", "0", "_", "-", ".", ".", "/", "/", "é", " ", ":", "w", "W", "?", "#", "%", "[", "@"]
@@ -109,6 +201,50 @@ def test_plain_relative_path_is_accepted_by_the_full_rules() -> None:
             matched += 1
             assert _url_rules(url, True) is None, url
     assert matched > 1000
+
+
+URL_CHARS = [*PATH_CHARS, "h", "t", "p", "s", ":", "/", "/", "e", "u", ".", "<", '"', "|", "{", "^", "`", "\t",
+             "\x7f", "\x01", "\n", "\u00a0", "\u2028", "é"]  # fmt: skip
+
+
+def check_url_the_plain_way(url: str, relative_ok: bool) -> values.CheckedUrl:
+    """``check_url`` with its first step as it was: two regexes, no shortcut for relative paths."""
+    if values._PLAIN_WEB_URL.fullmatch(url) and not values._BROWSER_ENCODES.search(url):
+        return values.CheckedUrl(url)
+    text = values._BROWSER_DROPS.sub("", url.strip())
+    if text == url and not values._BROWSER_ENCODES.search(url):
+        problem = values.url_problem(url, relative_ok=relative_ok)
+        return values.CheckedUrl(None, problem) if problem else values.CheckedUrl(url)
+    start = values._AUTHORITY.match(text)
+    head = start.group() if start is not None else ""
+    fixed = head + values._BROWSER_ENCODES.sub(values._percent, text[len(head) :])
+    reason = values._url_reason(fixed, relative_ok) or (
+        values._url_rules(fixed, relative_ok) if values._SPACE.search(fixed) else None
+    )
+    if reason:
+        return values.CheckedUrl(None, f'malformed URL "{url}": {reason} (rule: {values.URL_RULE})')
+    what = "spaces" if values._SPACE.search(url) else "characters a URL may not hold"
+    return values.CheckedUrl(
+        fixed, None, f'URL "{url}" has {what}: kept percent-encoded as "{fixed}", as a browser follows it'
+    )
+
+
+def test_clean_urls_and_relative_paths_are_checked_as_the_plain_rules_check_them() -> None:
+    rng = random.Random(11)
+    clean = 0
+    for _ in range(30000):
+        url = random_text(rng, URL_CHARS, 20)
+        if rng.random() < 0.5:
+            url = (
+                rng.choice(["https://a.eu/", "http://x-1.example.org", "HTTPS://b.co?", "../", "https://"])
+                + url
+            )
+        relative_ok = rng.random() < 0.5
+        clean += values._CLEAN_WEB_URL.fullmatch(url) is not None
+        assert values.check_url(url, relative_ok=relative_ok) == check_url_the_plain_way(url, relative_ok), (
+            url
+        )
+    assert clean > 1000
 
 
 # -- rdf.py: escapes, IRIs and canonical JSON ------------------------------------------------------

@@ -82,7 +82,8 @@ def _logo(raw: RawInitiative, page_base_url: str | None, report: Report) -> Imag
         return None
     if checked.repair:
         report.warn(raw.logo.ref, f"logo: {checked.repair}")
-    url, relative = checked.url, not urlsplit(checked.url).scheme
+    url = checked.url
+    relative = ":" not in url or not urlsplit(url).scheme  # no colon, no scheme: spares the split
     if relative and page_base_url is not None:
         url, relative = urljoin(page_base_url, url), False
     return Image(url, raw.logo.alt, raw.logo.attributes, raw.logo.ref, relative, raw.logo.source)

@@ -108,6 +108,11 @@ _BROWSER_DROPS = re.compile(r"[\t\n\r]")  # the URL standard removes these befor
 _BROWSER_ENCODES = re.compile(r"[\s\"<>`{}|^\x00-\x1f\x7f]")
 """What a browser percent-encodes when it follows a link (spaces, quotes, angle brackets ...):
 characters an IRI may not hold, so RDF cannot carry them as written."""
+_CLEAN_WEB_URL = re.compile(
+    r"(?i:https?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,}"
+    r"(?:[/?#][^\s\"<>`{}|^\x00-\x1f\x7f]*)?"
+)
+"""``_PLAIN_WEB_URL`` without a character ``_BROWSER_ENCODES`` would encode: one regex, not two."""
 _AUTHORITY = re.compile(r"(?i:(?:https?):)?//[^/?#\s]*|(?!(?i:[a-z][a-z0-9+.-]*):)")
 
 
@@ -126,8 +131,8 @@ def check_url(url: str, *, relative_ok: bool = False) -> CheckedUrl:
     The scheme and host are never repaired: a URL without ``http(s)://`` or with a space in its
     host stays an error, as a browser would not follow it to the intended place either.
     """
-    if _PLAIN_WEB_URL.fullmatch(url) and not _BROWSER_ENCODES.search(url):
-        return CheckedUrl(url)  # most links
+    if _CLEAN_WEB_URL.fullmatch(url) or (relative_ok and _PLAIN_RELATIVE_PATH.fullmatch(url)):
+        return CheckedUrl(url)  # most links and logos: nothing to encode, every rule met
     text = _BROWSER_DROPS.sub("", url.strip())
     if text == url and not _BROWSER_ENCODES.search(url):
         problem = url_problem(url, relative_ok=relative_ok)

@@ -1,8 +1,8 @@
 """One part of a page (the head, or an initiative's body) to sections of blocks.
 
-Each line goes to the first handler of ``Body.HANDLERS`` that takes it: code, blank, the line
-after a blank inside a bullet, rule, label, heading, logo, text.  A new kind of line is a new
-handler, not a new branch in an old one.
+Each line goes to the first handler that takes it among those ``Body.HANDLERS`` lists for its
+kind (``Line.kind``, worked out once): code, blank, the line after a blank inside a bullet, rule,
+label, heading, logo, text.  A new kind of line is a new handler, not a new branch in an old one.
 
 Within a section, text becomes blocks: paragraphs (blank lines apart; a fenced code block is one
 paragraph, kept verbatim; a hard line break, two trailing spaces, ends a paragraph, since
@@ -19,8 +19,8 @@ from typing import ClassVar
 
 from ldt_catalog.errors import SourceRef
 from ldt_catalog.sources.inline import image_only
-from ldt_catalog.sources.labels import LabelKind, read_label
-from ldt_catalog.sources.lines import BLANK_LINE, BULLET, Line, is_rule
+from ldt_catalog.sources.labels import LABEL_STARTS, LabelKind, read_label
+from ldt_catalog.sources.lines import BLANK_LINE, BULLET, Line, LineKind
 from ldt_catalog.sources.records import BlockKind, RawBlock, RawImage, RawSection
 
 
@@ -52,14 +52,14 @@ class Body:
     _blocks: list[RawBlock] = field(default_factory=list)
     _open: _Open | None = None
 
-    HANDLERS: ClassVar[tuple[Callable[[Body, Line], bool], ...]]
+    HANDLERS: ClassVar[dict[LineKind, tuple[Callable[[Body, Line], bool], ...]]]
 
     def read(self, lines: Sequence[Line]) -> None:
         handlers = self.HANDLERS
         for line in lines:
             if line is BLANK_LINE and self._open is None:
                 continue  # a blank line with no block to end does nothing
-            for handler in handlers:
+            for handler in handlers[line.kind]:
                 if handler(self, line):
                     break
         self._close_section()
@@ -100,7 +100,7 @@ class Body:
         block = self._open
         if not (block and block.blank_after):
             return False
-        if line.indent >= block.column and not is_rule(line):
+        if line.indent >= block.column and not line.rule:
             block.lines += [""] * block.blank_after + [line.text[block.column :]]
             block.blank_after = 0
             return True
@@ -108,13 +108,13 @@ class Body:
         return False
 
     def _rule_line(self, line: Line) -> bool:
-        if not is_rule(line):
+        if not line.rule:
             return False
         self._flush()
         return True
 
     def _label_line(self, line: Line) -> bool:
-        if not self.labels:
+        if not self.labels or line.first not in LABEL_STARTS:  # as read_label's own first test
             return False
         block = self._open
         if block and block.kind == "bullet" and line.indent >= block.column:
@@ -197,13 +197,13 @@ class Body:
         self._label, self._kind, self._ref, self._blocks = None, None, None, []
 
 
-Body.HANDLERS = (
-    Body._code_line,
-    Body._blank_line,
-    Body._after_blank,
-    Body._rule_line,
-    Body._label_line,
-    Body._heading_line,
-    Body._logo_line,
-    Body._text_line,
-)
+# Each kind of line gets the handlers that may take it, in the order of the module docstring:
+# ``_code_line`` takes every code line, ``_blank_line`` every blank one, ``_rule_line`` every rule
+# and ``_heading_line`` every heading (a heading is no label: it starts with ``#``).
+Body.HANDLERS = {
+    "code": (Body._code_line,),
+    "blank": (Body._blank_line,),
+    "rule": (Body._after_blank, Body._rule_line),
+    "heading": (Body._after_blank, Body._heading_line),
+    "text": (Body._after_blank, Body._label_line, Body._logo_line, Body._text_line),
+}

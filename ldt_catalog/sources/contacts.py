@@ -156,7 +156,12 @@ def parse_contact_line(text: str) -> tuple[list[ContactParts], list[Token], str]
     make a person whose parts are name, role and organisation (the rest joins the organisation).
     """
     line = read_contact_line(text)
-    reading = next(r for r in (form(line) for form in FORMS) if r is not None)
+    for form in FORMS:
+        reading = form(line)
+        if reading is not None:
+            break
+    else:  # pragma: no cover -- ``other_text_form`` takes every line
+        raise AssertionError(text)
     person, label, rest = reading.person, reading.label, reading.rest
     tokens = line.tokens
     if label and tokens and person is None and all(_title(t) for t in tokens):

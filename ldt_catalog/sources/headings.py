@@ -32,7 +32,7 @@ from ldt_catalog.sources.lines import BULLET, Line, is_rule
 INITIATIVE_LEVEL = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A line that may start an initiative: its form, level, text, and where its body starts."""
 
@@ -44,7 +44,7 @@ class Candidate:
     shown: str  # how the form is named in messages
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Start:
     """An initiative's heading line (``index``), its text, and its first body line."""
 
@@ -109,10 +109,10 @@ def bold_form(lines: Sequence[Line], i: int) -> Candidate | None:
     line = lines[i]
     if line.code or not line.text.startswith(("**", "__"), line.indent):
         return None
+    if not (i + 1 == len(lines) or lines[i + 1].blank) or not _starts_paragraph(lines, i):
+        return None  # tested before the regex: most bold lines are labels with text under them
     m = BOLD_ONLY.fullmatch(line.text)
     if m is None or m.group("label").rstrip().endswith(":") or label_kind(m.group("label")) is not None:
-        return None
-    if not _starts_paragraph(lines, i) or not (i + 1 == len(lines) or lines[i + 1].blank):
         return None
     return Candidate("bold", i, 0, m.group("label").strip(), i + 1, "a bold line standing alone")
 
@@ -136,23 +136,55 @@ def _reads_as_initiative(text: str) -> bool:
     return bool(parts.full_title or parts.acronym)
 
 
+_BOLD_STARTS = frozenset("*_")
+_MAY_TAKE = frozenset("#*_-=")  # the first characters of a heading, a bold line, an underline
+
+
+def worth_trying(lines: Sequence[Line]) -> list[int]:
+    """The lines some form of ``FORMS`` may take, by what each needs first (no regex): a ``#``
+    (atx, spaceless); a bold start and a blank line or the end after it (bold); a next line made
+    only of ``-`` or ``=`` and spaces (setext).  Most lines of a page are none of these."""
+    found: list[int] = []
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        first = line.first
+        if first not in _MAY_TAKE:
+            continue
+        if first == "#":
+            found.append(i)
+        elif first in _BOLD_STARTS:
+            if i == last or lines[i + 1].blank:
+                found.append(i)
+        elif (
+            i
+            and line.text[-1] in "-= \t"
+            and not line.text.strip(" \t-=")
+            and (not found or found[-1] != i - 1)
+        ):
+            found.append(i - 1)  # an underline: the line above it may be a heading
+    return found
+
+
+def first_candidate(lines: Sequence[Line], i: int) -> Candidate | None:
+    """What the first form of ``FORMS`` that takes line ``i`` makes of it."""
+    for form in FORMS:
+        candidate = form(lines, i)
+        if candidate is not None:
+            return candidate
+    return None
+
+
 def initiative_starts(lines: Sequence[Line], path: str, notes: list[Diagnostic]) -> list[Start]:
     """Every initiative start of a page, warnings in ``notes`` for each line read in a second way."""
     starts: list[Start] = []
-    for i, line in enumerate(lines):
-        if line.blank:
+    for i in worth_trying(lines):
+        line = lines[i]
+        heading = line.heading
+        if heading is not None and heading[0] == INITIATIVE_LEVEL:
+            starts.append(Start(i, heading[1], i + 1))  # what ``atx_form`` reads, the common case
             continue
-        if line.first not in ("#", "*", "_") and not (
-            i + 1 < len(lines)
-            and lines[i + 1].first in ("-", "=")
-            and _UNDERLINE.fullmatch(lines[i + 1].text)
-        ):
-            continue  # what every form needs, checked once
-        candidate = next((c for c in (form(lines, i) for form in FORMS) if c is not None), None)
+        candidate = first_candidate(lines, i)
         if candidate is None:
-            continue
-        if candidate.form == "atx" and candidate.level == INITIATIVE_LEVEL:
-            starts.append(Start(i, candidate.text, candidate.body))
             continue
         ref = SourceRef(path, line.number)
         if candidate.form == "spaceless" and candidate.level == INITIATIVE_LEVEL:

@@ -32,6 +32,8 @@ LABEL_SYNONYMS: dict[LabelKind, str] = {
 
 
 _LABEL_PATTERNS = [(kind, re.compile(pattern)) for kind, pattern in LABEL_SYNONYMS.items()]
+_ANY_LABEL = re.compile("|".join(f"(?:{pattern})" for pattern in LABEL_SYNONYMS.values()))
+"""One regex for "some pattern": a first part no pattern matches makes no label, tried once."""
 _SPACES = re.compile(r"\s+")
 
 
@@ -41,6 +43,8 @@ def label_kind(label: str) -> LabelKind | None:
     # most calls miss the cache: lead-in sentences ending with a colon often name their initiative
     norm = _SPACES.sub(" ", label.lower().replace("&", " and ").replace("*", "")).strip(" :")
     parts = [p.strip() for p in norm.split("/")]
+    if _ANY_LABEL.fullmatch(parts[0]) is None:
+        return None  # most lead-in sentences: every kind needs its pattern to match the first part
     for kind, pattern in _LABEL_PATTERNS:
         if all(pattern.fullmatch(p) for p in parts):
             return kind

@@ -1,4 +1,4 @@
-"""Physical lines of a page, classified once: code, blank, heading, indent, hard break.
+"""Physical lines of a page, classified once: code, blank, heading, rule, indent, hard break.
 
 Line endings (CRLF too), trailing spaces and HTML comments are dropped here; fenced code is
 marked so that no ``#`` in it is read as a heading and no ``**X:**`` as a label.
@@ -7,12 +7,18 @@ marked so that no ``#`` in it is read as a heading and no ``**X:**`` as a label.
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from ldt_catalog.errors import Diagnostic, Severity, SourceRef
 
+LineKind = Literal["code", "blank", "heading", "rule", "text"]
+
 
 class Line:
-    """One physical line, with what the reader asks of it worked out once."""
+    """One physical line, with what the reader asks of it worked out once.
+
+    ``kind`` is the first of code, blank, heading, rule, text that the line is: the readers
+    dispatch on it instead of asking each question again."""
 
     __slots__ = (
         "blank",
@@ -23,7 +29,9 @@ class Line:
         "hard_break",
         "heading",
         "indent",
+        "kind",
         "number",
+        "rule",
         "text",
     )
 
@@ -43,28 +51,33 @@ class Line:
         self.fence_close = fence_close
         self.hard_break = hard_break  # ended with two spaces: the paragraph shows a line break here
         stripped = text.lstrip(" ")
-        self.blank = not code and not stripped.strip()
+        self.blank = not code and (not stripped or stripped.isspace())  # ``not strip()``, uncopied
         self.indent = len(text) - len(stripped)
-        self.first = stripped[:1]  # what a rule, bullet, label or heading must start with
+        first = self.first = stripped[:1]  # what a rule, bullet, label or heading must start with
         self.heading: tuple[int, str] | None = None
-        if not code and self.first == "#":
+        # a rule is only made of its character, spaces and tabs: that test spares the regex
+        chars = RULE_CHARS.get(first)
+        self.rule = chars is not None and not text.strip(chars) and RULE.match(text) is not None
+        kind: LineKind = "code" if code else "blank" if self.blank else "rule" if self.rule else "text"
+        if kind == "text" and first == "#":
             m = HEADING.match(text)
-            self.heading = (len(m.group(1)), m.group(2) or "") if m else None
+            if m:
+                self.heading, kind = (len(m.group(1)), m.group(2) or ""), "heading"
+        self.kind = kind
 
 
-BLANK_LINE = Line(0, "", False)
-"""Every blank line outside code and comments (a third of a page): nothing asks one for its number."""
 HEADING = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 RULE_CHARS = {"-": " \t-", "*": " \t*", "_": " \t_"}  # all a rule starting with the key may hold
 BULLET = re.compile(r"( *)([-*+]|\d{1,9}[.)])(?:( +)(.*)|$)")
+BLANK_LINE = Line(0, "", False)
+"""Every blank line outside code and comments (a third of a page): nothing asks one for its number."""
 
 
 def is_rule(line: Line) -> bool:
     """``---``, ``***`` or ``___`` (spaces allowed between): a thematic break."""
-    chars = RULE_CHARS.get(line.first)
-    return chars is not None and not line.text.strip(chars) and RULE.match(line.text) is not None
+    return line.rule
 
 
 def detab(text: str) -> str:
