@@ -28,7 +28,6 @@ from ldt_catalog.federation.dcat import write_dcat_jsonld, write_dcat_turtle
 from ldt_catalog.federation.gaiax import gaiax_document
 from ldt_catalog.model.catalog import Cluster, Initiative
 from ldt_catalog.ngsild.entities import Entity, catalog_context
-from ldt_catalog.package_data import data_dir
 from ldt_catalog.pipeline.stages import Checked
 from ldt_catalog.rdf import convert, turtle
 from ldt_catalog.site import read_logos, read_queries, render_site
@@ -120,11 +119,9 @@ def site_files(
         logos.update(read_logos(checked.entities_in_order(), folder))
     rendered = render_site(
         checked.entities_in_order(),
-        base_url=urljoin(base_url if base_url.endswith("/") else base_url + "/", SITE_DIR + "/")
-        if base_url
-        else None,
+        base_url=urljoin(base_url.rstrip("/") + "/", SITE_DIR + "/") if base_url else None,
         data_files=sorted(data_files),
-        queries=read_queries(data_dir("queries")),
+        queries=read_queries(),
         logos=logos,
     )
     return {f"{SITE_DIR}/{name}": content for name, content in sorted(rendered.items())}

@@ -17,6 +17,7 @@ sent before.  The only difference between the commands is where the catalogue li
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -87,8 +88,6 @@ def should_spool(paths: Sequence[Path]) -> bool:
 
 def shacl_workers(entities: int) -> int:
     """Worker processes for SHACL: none for a small catalogue, else one per CPU (at most 4)."""
-    import os
-
     return min(os.cpu_count() or 1, 4) if entities > SHACL_IN_PROCESS_MAX else 0
 
 

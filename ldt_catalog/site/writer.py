@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.resources
 import os
 import shutil
 from collections.abc import Iterable, Mapping
@@ -10,10 +9,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ldt_catalog.errors import LdtCatalogError
+from ldt_catalog.package_data import data_dir
 
 MAX_LOGO_BYTES = 2_000_000
 LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
-SOURCE_QUERIES = Path(__file__).resolve().parents[2] / "queries"
 
 
 def write_site(files: Mapping[str, bytes], out_dir: Path, *, clean: bool = True) -> int:
@@ -56,20 +55,9 @@ def _write(fd: int, content: bytes) -> None:
 
 
 def read_queries(folder: Path | None = None) -> dict[str, str]:
-    """The shipped SPARQL queries: ``folder``'s, else the installed ``ldt_catalog.queries`` package
-    data, else the source tree's ``queries/`` (an editable install does not map that package)."""
-    if folder is None:
-        try:
-            package = importlib.resources.files("ldt_catalog.queries")
-        except ModuleNotFoundError:
-            folder = SOURCE_QUERIES
-    if folder is not None:
-        return {p.name: p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.rq"))}
-    return {
-        entry.name: entry.read_text(encoding="utf-8")
-        for entry in sorted(package.iterdir(), key=lambda e: e.name)
-        if entry.name.endswith(".rq")
-    }
+    """The SPARQL queries (``*.rq``) of ``folder``, by default the ones shipped with the tool."""
+    folder = folder or data_dir("queries")
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.rq"))}
 
 
 def read_logos(entities: Iterable[Mapping[str, Any]], pages_dir: Path) -> dict[str, bytes]:
